@@ -1,0 +1,51 @@
+"""Cooparentive: neighbourhood parent childcare cooperatives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from config import Settings, load_settings
+
+
+def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
+    """Wire settings, database, login, languages, CSRF and blueprints. It never migrates,
+    seeds, starts the scheduler or touches the network."""
+    from coop import db, errorpages, i18n, labels, security
+    from coop.audit.views import bp as audit_bp
+    from coop.auth.login import init_app as init_login
+    from coop.auth.passwords import use_fast_hashing
+    from coop.auth.views import bp as auth_bp
+    from coop.caregivers.api import bp as caregivers_api
+    from coop.caregivers.views import bp as caregivers_bp
+    from coop.cooperatives.api import bp as cooperatives_api
+    from coop.cooperatives.views import bp as cooperatives_bp
+    from coop.home.views import bp as home_bp
+    from coop.members.api import bp as members_api
+    from coop.members.views import bp as members_bp
+
+    if not isinstance(settings, Settings):
+        settings = load_settings(settings)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024,
+                      WTF_CSRF_TIME_LIMIT=None, TESTING=settings.env == "testing")
+    app.extensions["coop.settings"] = settings
+    if settings.env == "testing":
+        use_fast_hashing()
+
+    db.init_app(app, db.Database(settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms))
+    init_login(app)
+    i18n.init_app(app)
+    labels.init_app(app)
+    CSRFProtect(app)
+    security.init_app(app, production=settings.is_production)
+    errorpages.init_app(app)
+    for blueprint in (home_bp, auth_bp, cooperatives_bp, members_bp, caregivers_bp, audit_bp,
+                      cooperatives_api, members_api, caregivers_api):
+        app.register_blueprint(blueprint)
+    from coop.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,114 @@
+"""The `coop` command: init, demo, serve, scheduler, create-user."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from coop.db import session_scope
+
+
+def _create_app() -> Flask:
+    from coop import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """Cooparentive: neighbourhood parent childcare cooperatives."""
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_command, demo_command, serve_command, scheduler_command, create_user_command):
+        app.cli.add_command(command)
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create or upgrade the database schema (Alembic upgrade to head)."""
+    from coop.schema import upgrade
+
+    settings = current_app.extensions["coop.settings"]
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    click.echo("Database is up to date.")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo cooperatives (deterministic; safe to run twice) and say how to log in."""
+    from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+    from coop.schema import upgrade
+
+    settings = current_app.extensions["coop.settings"]
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    with session_scope() as session:
+        slugs, created = load_demo(session)
+    click.echo("Demo data loaded." if created else "Demo data was already there.")
+    for slug in slugs:
+        click.echo(f"slug: {slug}")
+    click.echo(f"Open {settings.base_url}/login and log in as one of:")
+    for email, role in DEMO_LOGINS:
+        click.echo(f"  {email:<26} {role}")
+    click.echo(f"Password for all of them: {DEMO_PASSWORD}")
+
+
+@click.command("serve")
+@click.option("--port", default=5000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--no-scheduler", is_flag=True, help="Do not run the scheduled jobs in this process.")
+def serve_command(port: int, no_scheduler: bool) -> None:
+    """Development server on 127.0.0.1 with the scheduler in the same process."""
+    from coop.jobs import start_background_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = app.extensions["coop.settings"]
+    if settings.run_scheduler and not no_scheduler:
+        start_background_scheduler(app)
+    click.echo(f"Cooparentive on http://127.0.0.1:{port}/login")
+    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduled jobs alone (production: one such process beside the web workers)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from coop.jobs import register_jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = BlockingScheduler(timezone=app.extensions["coop.settings"].timezone)
+    register_jobs(scheduler, app)
+    click.echo("Scheduler running; Ctrl+C to stop.")
+    scheduler.start()
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--coop", "coop_slug", help="Cooperative slug to give the role in (created if missing).")
+@click.option("--role", default="coordinator", show_default=True)
+@click.password_option()
+def create_user_command(email: str, display_name: str, coop_slug: str | None, role: str, password: str) -> None:
+    """Create a login, optionally with a role in a cooperative."""
+    from sqlmodel import select
+
+    from coop.auth.service import add_membership, create_person
+    from coop.cooperatives.models import Cooperative
+    from coop.cooperatives.service import create_cooperative
+    from coop.errors import DomainError
+
+    try:
+        with session_scope() as session:
+            person = create_person(session, email=email, display_name=display_name, password=password)
+            if coop_slug:
+                coop = session.exec(select(Cooperative).where(Cooperative.slug == coop_slug)).first()
+                if coop is None:
+                    coop = create_cooperative(session, slug=coop_slug, name=coop_slug.replace("-", " ").title())
+                add_membership(session, coop_id=coop.id, person_id=person.id, role=role)
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from None
+    click.echo(f"Created {email}.")

@@ -1,0 +1,148 @@
+"""A realistic, deterministic demo: two Brussels cooperatives sharing flying professionals.
+
+Marolles (French): 40 households, a third single-parent, 60 children aged 0-12 (a few with
+inclusive-care needs), 5 paid staff, 3 flying professionals, 2 sites. Schaerbeek (Dutch): a
+smaller cooperative that shares the same flying professionals.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from coop.auth.models import Person
+from coop.auth.passwords import hash_password
+from coop.caregivers.models import AvailabilityWindow, CaregiverProfile
+from coop.clock import local_today
+from coop.cooperatives.models import Cooperative, Site
+from coop.members.models import Child, Household, Membership, PickupPerson
+
+DEMO_PASSWORD = "cooparentive-demo"
+DEMO_LOGINS = (
+    ("coordinator@demo.coop", "coordinator"),
+    ("parent@demo.coop", "parent"),
+    ("staff@demo.coop", "paid staff"),
+    ("provider@demo.coop", "provider"),
+)
+FIRST_NAMES = ["Amina", "Lucas", "Sofia", "Youssef", "Emma", "Noah", "Fatima", "Louis", "Ines", "Arthur",
+               "Nour", "Jules", "Lina", "Adam", "Olivia", "Mohamed", "Lea", "Victor", "Sara", "Elias",
+               "Maria", "Tom", "Aya", "Gabriel", "Zoe", "Rayan", "Chloe", "Hugo", "Salma", "Milan"]
+FAMILY_NAMES = ["Janssens", "El Amrani", "Peeters", "Dubois", "Nowak", "Diallo", "Lambert", "Maes",
+                "Benali", "Martin", "Claes", "Popescu", "Goossens", "Mertens", "Kabongo", "Leroy",
+                "Willems", "Haddad", "Ferreira", "Wouters", "Yilmaz", "Jacobs", "Simon", "Mbeki",
+                "Dupont", "Rossi", "Hermans", "Ndiaye", "Lemaire", "Vermeulen", "Kowalski", "Aydin",
+                "Michel", "Bah", "Smets", "Garcia", "Laurent", "Ozturk", "De Smet", "Cohen"]
+STREETS = ["Rue Haute", "Rue Blaes", "Rue des Tanneurs", "Rue de la Prévoyance", "Rue Notre-Seigneur",
+           "Rue Saint-Ghislain", "Rue des Capucins", "Rue de la Rasière"]
+
+
+def _person(session: Session, email: str, name: str, language: str, password_hash: str | None) -> Person:
+    person = Person(email=email, display_name=name, language=language, password_hash=password_hash)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def _member(session: Session, coop: Cooperative, person: Person, role: str, household: Household | None = None) -> None:
+    session.add(Membership(coop_id=coop.id, person_id=person.id, role=role,
+                           household_id=household.id if household else None))
+
+
+def _caregiver(session: Session, coop: Cooperative, person: Person, kind: str, rng: random.Random,
+               household: Household | None = None, contract_hours: int = 0) -> None:
+    profile = CaregiverProfile(
+        coop_id=coop.id, person_id=person.id, kind=kind, household_id=household.id if household else None,
+        has_first_aid=kind != "volunteer" or rng.random() < 0.5, has_infant_care=rng.random() < 0.4,
+        has_inclusive_care=kind == "professional" or rng.random() < 0.15,
+        is_night_certified=kind != "volunteer" or rng.random() < 0.2,
+        contract_minutes_per_week=contract_hours * 60)
+    session.add(profile)
+    session.flush()
+    for weekday in sorted(rng.sample(range(7), k=5 if kind == "staff" else rng.randint(1, 3))):
+        start = rng.choice([7 * 60, 15 * 60, 23 * 60])
+        session.add(AvailabilityWindow(caregiver_id=profile.id, weekday=weekday, start_minute=start,
+                                       end_minute=start + 8 * 60))
+
+
+def _households(session: Session, coop: Cooperative, rng: random.Random, count: int, children: int,
+                today: date, language: str, email_prefix: str, password_hash: str) -> list[tuple[Household, Person]]:
+    out = []
+    child_counts = [1] * count
+    for _ in range(children - count):
+        child_counts[rng.randrange(count)] += 1
+    for i in range(count):
+        family = FAMILY_NAMES[i % len(FAMILY_NAMES)]
+        single = i % 3 == 0
+        household = Household(
+            coop_id=coop.id, name=family, address=f"{rng.choice(STREETS)} {rng.randint(1, 200)}, 1000 Bruxelles",
+            phone=f"+32 4{rng.randint(70, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            is_single_parent=single, single_parent_since=today - timedelta(days=rng.randint(60, 1500)) if single else None,
+            has_protected_address=i == 7, pledge_minutes=rng.choice([0, 4, 6, 8, 12]) * 60,
+            pledge_cents=rng.choice([0, 0, 1000, 2500, 5000]))
+        session.add(household)
+        session.flush()
+        is_demo_parent = i == 0 and email_prefix == "marolles"
+        email = "parent@demo.coop" if is_demo_parent else f"{email_prefix}.parent{i + 1:02d}@demo.coop"
+        parent = _person(session, email, f"{rng.choice(FIRST_NAMES)} {family}", language,
+                         password_hash if is_demo_parent else None)
+        _member(session, coop, parent, "parent", household)
+        for c in range(child_counts[i]):
+            age_days = rng.randint(60, 12 * 365 + 300)
+            child = Child(coop_id=coop.id, household_id=household.id, first_name=rng.choice(FIRST_NAMES),
+                          last_name=family, birth_date=today - timedelta(days=age_days),
+                          needs_inclusive_care=(i + c) % 17 == 5,
+                          allergies=rng.choice(["", "", "", "arachides / pinda's", "lactose"]))
+            session.add(child)
+            session.flush()
+            session.add(PickupPerson(child_id=child.id, name=f"{rng.choice(FIRST_NAMES)} {family}",
+                                     relation="grand-parent / grootouder"))
+            if i == 7:
+                session.add(PickupPerson(child_id=child.id, name="(barred) former partner", is_barred=True))
+        out.append((household, parent))
+    return out
+
+
+def load_demo(session: Session) -> tuple[list[str], bool]:
+    """Create the demo cooperatives once; returns their slugs and whether they were created."""
+    slugs = ["marolles", "schaerbeek"]
+    if session.exec(select(Cooperative).where(Cooperative.slug == slugs[0])).first():
+        return slugs, False
+    rng = random.Random(2026)
+    today = local_today()
+    password_hash = hash_password(DEMO_PASSWORD)
+    marolles = Cooperative(slug="marolles", name="Cooparentive Marolles", language="fr")
+    schaerbeek = Cooperative(slug="schaerbeek", name="Cooparentive Schaerbeek", language="nl")
+    session.add_all([marolles, schaerbeek])
+    session.flush()
+    session.add_all([
+        Site(coop_id=marolles.id, name="Maison des Marolles", address="Rue Haute 120, 1000 Bruxelles",
+             capacity=24, beds=8),
+        Site(coop_id=marolles.id, name="Kinderhuis Anneessens", address="Rue d'Anderlecht 40, 1000 Bruxelles",
+             capacity=18, beds=6),
+        Site(coop_id=schaerbeek.id, name="Huis Josaphat", address="Rue Royale Sainte-Marie 80, 1030 Schaerbeek",
+             capacity=16, beds=6),
+    ])
+    coordinator = _person(session, "coordinator@demo.coop", "Nadia Coordinatrice", "fr", password_hash)
+    _member(session, marolles, coordinator, "coordinator")
+    _member(session, schaerbeek, coordinator, "coordinator")
+    provider = _person(session, "provider@demo.coop", "Aide & Répit asbl", "fr", password_hash)
+    _member(session, marolles, provider, "provider")
+    families = _households(session, marolles, rng, 40, 60, today, "fr", "marolles", password_hash)
+    _households(session, schaerbeek, rng, 12, 18, today, "nl", "schaerbeek", password_hash)
+    for household, parent in families[::2]:
+        _caregiver(session, marolles, parent, "volunteer", rng, household=household)
+    for i in range(5):
+        email = "staff@demo.coop" if i == 0 else f"staff{i + 1}@demo.coop"
+        staff = _person(session, email, f"{FIRST_NAMES[-i - 1]} {FAMILY_NAMES[-i - 1]}", "fr",
+                        password_hash if i == 0 else None)
+        _member(session, marolles, staff, "staff")
+        _caregiver(session, marolles, staff, "staff", rng, contract_hours=[38, 38, 30, 24, 19][i])
+    for i in range(3):
+        pro = _person(session, f"pro{i + 1}@demo.coop", f"{FIRST_NAMES[10 + i]} {FAMILY_NAMES[20 + i]}", "nl", None)
+        for coop in (marolles, schaerbeek):
+            _member(session, coop, pro, "professional")
+            _caregiver(session, coop, pro, "professional", rng)
+    session.flush()
+    return slugs, True

@@ -1,0 +1,40 @@
+"""Scheduled jobs (APScheduler). Each job is idempotent: running it twice, or after a crash
+half-way, leaves the same result as running it once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from flask import Flask
+
+from coop.auth.service import purge_login_records
+from coop.db import Database
+
+log = logging.getLogger("coop.jobs")
+LOGIN_RECORD_RETENTION = timedelta(days=30)
+
+
+def purge_old_login_records(database: Database) -> int:
+    """Forget failed-login records older than the retention period (they hold hashed IPs)."""
+    with database.scope() as session:
+        removed = purge_login_records(session, older_than=LOGIN_RECORD_RETENTION)
+    log.info("purged %d old login records", removed)
+    return removed
+
+
+def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
+    """Every job, in one place, with its trigger."""
+    database = app.extensions["coop.db"]
+    scheduler.add_job(purge_old_login_records, "cron", hour=3, minute=17, args=[database],
+                      id="purge_old_login_records", replace_existing=True, coalesce=True, max_instances=1)
+
+
+def start_background_scheduler(app: Flask) -> BackgroundScheduler:
+    """The scheduler inside `coop serve`, for the embedded single-process set-up."""
+    scheduler = BackgroundScheduler(timezone=app.extensions["coop.settings"].timezone)
+    register_jobs(scheduler, app)
+    scheduler.start()
+    return scheduler
