@@ -78,7 +78,8 @@ def _households(session: Session, coop: Cooperative, rng: random.Random, count: 
         household = Household(
             coop_id=coop.id, name=family, address=f"{rng.choice(STREETS)} {rng.randint(1, 200)}, 1000 Bruxelles",
             phone=f"+32 4{rng.randint(70, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-            is_single_parent=single, single_parent_since=today - timedelta(days=rng.randint(60, 1500)) if single else None,
+            is_single_parent=single,
+            single_parent_since=today - timedelta(days=rng.randint(60, 1500)) if single else None,
             has_protected_address=i == 7, pledge_minutes=rng.choice([0, 4, 6, 8, 12]) * 60,
             pledge_cents=rng.choice([0, 0, 1000, 2500, 5000]))
         session.add(household)

@@ -51,5 +51,5 @@ def init_app(app: Flask) -> None:
         audit_action_label=lambda code: AUDIT_ACTION_LABELS.get(code, code),
         object_type_label=lambda code: OBJECT_TYPE_LABELS.get(code, code),
         minutes_label=lambda m: f"{m // 60:02d}:{m % 60:02d}",
-        roles_options=lambda: [(code, label) for code, label in ROLE_LABELS.items()],
+        roles_options=lambda: list(ROLE_LABELS.items()),
     )

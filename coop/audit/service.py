@@ -20,7 +20,8 @@ def record(session: Session, *, coop_id: int | None, actor_id: int | None, actio
                            object_id=object_id))
 
 
-def list_entries(session: Session, *, coop_id: int, limit: int = 200, before_id: int | None = None) -> Sequence[AuditEntry]:
+def list_entries(session: Session, *, coop_id: int, limit: int = 200,
+                 before_id: int | None = None) -> Sequence[AuditEntry]:
     """The newest entries of one cooperative, newest first."""
     stmt = select(AuditEntry).where(AuditEntry.coop_id == coop_id)
     if before_id:

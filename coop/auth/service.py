@@ -119,7 +119,8 @@ def revoke_other_sessions(session: Session, *, person_id: int, keep_token: str |
 def change_password(session: Session, *, person: Person, current: str, new: str, keep_token: str) -> None:
     """Change a password and log out every other device."""
     if not verify_password(person.password_hash, current or ""):
-        raise ValidationFailed(_l("Check the form."), fields={"current_password": _l("This is not your current password.")})
+        raise ValidationFailed(_l("Check the form."),
+                               fields={"current_password": _l("This is not your current password.")})
     check_new_password(new, field="new_password")
     person.password_hash = hash_password(new)
     session.add(person)
@@ -133,7 +134,8 @@ def create_person(session: Session, *, email: str, display_name: str, password: 
     email = normalize_email(email)
     display_name = (display_name or "").strip()
     if not display_name or len(display_name) > 120:
-        raise ValidationFailed(_l("Check the form."), fields={"display_name": _l("Enter a name of 1 to 120 characters.")})
+        raise ValidationFailed(_l("Check the form."),
+                               fields={"display_name": _l("Enter a name of 1 to 120 characters.")})
     if password is not None:
         check_new_password(password)
     if session.exec(select(Person).where(Person.email == email)).first():
@@ -155,7 +157,8 @@ def create_invitation(session: Session, *, coop_id: int, email: str, role: str, 
     if household_id is not None:
         household = session.get(Household, household_id)
         if household is None or household.coop_id != coop_id:
-            raise ValidationFailed(_l("Check the form."), fields={"household_id": _l("Choose a household from the list.")})
+            raise ValidationFailed(_l("Check the form."),
+                                   fields={"household_id": _l("Choose a household from the list.")})
     existing = session.exec(
         select(Membership).join(Person, Person.id == Membership.person_id).where(
             Person.email == email, Membership.coop_id == coop_id, Membership.role == role)

@@ -9,8 +9,15 @@ from flask_login import current_user
 
 from coop.auth.permissions import roles_required
 from coop.caregivers import service
-from coop.caregivers.forms import (CAREGIVER_FIELDS, EXCEPTION_FIELDS, WINDOW_FIELDS, caregiver_values,
-                                   parse_caregiver, parse_exception, parse_window)
+from coop.caregivers.forms import (
+    CAREGIVER_FIELDS,
+    EXCEPTION_FIELDS,
+    WINDOW_FIELDS,
+    caregiver_values,
+    parse_caregiver,
+    parse_exception,
+    parse_window,
+)
 from coop.db import get_session
 from coop.errors import DomainError
 from coop.forms import form_values

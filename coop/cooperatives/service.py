@@ -107,7 +107,10 @@ def save_site(session: Session, *, coop_id: int, site_id: int | None, name: str,
     hours = hours or {}
     _check_site(session, coop_id=coop_id, site_id=site_id, name=name, address=address, capacity=capacity,
                 beds=beds, is_always_open=is_always_open, hours=hours)
-    site = get_site(session, coop_id=coop_id, site_id=site_id) if site_id else Site(coop_id=coop_id, name="", address="", capacity=0)
+    if site_id:
+        site = get_site(session, coop_id=coop_id, site_id=site_id)
+    else:
+        site = Site(coop_id=coop_id, name="", address="", capacity=0)
     site.name, site.address, site.capacity, site.beds = name.strip(), address.strip(), capacity, beds
     site.is_always_open = is_always_open
     session.add(site)

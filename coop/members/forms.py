@@ -43,8 +43,8 @@ def parse_child(values: dict[str, str]) -> ChildInput:
     first = p.text("first_name", required=True, max_length=80)
     last = p.text("last_name", required=True, max_length=80)
     birth = p.date("birth_date")
-    data = dict(first_name=first, last_name=last, needs_inclusive_care=p.boolean("needs_inclusive_care"),
-                allergies=p.text("allergies", max_length=500), notes=p.text("notes", max_length=1000))
+    data = {"first_name": first, "last_name": last, "needs_inclusive_care": p.boolean("needs_inclusive_care"),
+            "allergies": p.text("allergies", max_length=500), "notes": p.text("notes", max_length=1000)}
     p.raise_if_errors()
     return ChildInput(birth_date=birth, **data)
 

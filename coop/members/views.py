@@ -15,8 +15,16 @@ from coop.errors import DomainError
 from coop.forms import form_values
 from coop.members import children as children_service
 from coop.members import service
-from coop.members.forms import (CHILD_FIELDS, HOUSEHOLD_FIELDS, PICKUP_FIELDS, child_values, household_values,
-                                parse_child, parse_household, parse_pickup)
+from coop.members.forms import (
+    CHILD_FIELDS,
+    HOUSEHOLD_FIELDS,
+    PICKUP_FIELDS,
+    child_values,
+    household_values,
+    parse_child,
+    parse_household,
+    parse_pickup,
+)
 from coop.members.models import ROLES
 
 bp = Blueprint("members", __name__, url_prefix="/c/<slug>")
