@@ -3,7 +3,7 @@ cooperative's default. French, Dutch and English ship complete."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -13,6 +13,8 @@ LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 def select_locale() -> str:
     settings = current_app.extensions["coop.settings"]
     available = list(settings.languages)
+    if not has_request_context():
+        return settings.default_language
     if current_user and current_user.is_authenticated and current_user.person.language in available:
         return current_user.person.language
     chosen = session.get("lang")
