@@ -29,7 +29,7 @@ class CurrentUser(UserMixin):
 def init_app(app: Flask) -> None:
     manager = LoginManager()
     manager.login_view = "auth.login"
-    manager.session_protection = "strong"
+    manager.session_protection = "basic"
     manager.init_app(app)
 
     @manager.user_loader
