@@ -40,6 +40,7 @@ class Settings:
     password_reset_valid_minutes: int = 60
     sqlite_busy_timeout_ms: int = 15000
     run_scheduler: bool = True
+    trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings, load_settings
 
@@ -32,6 +33,11 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024,
                       WTF_CSRF_TIME_LIMIT=None, TESTING=settings.env == "testing")
     app.extensions["coop.settings"] = settings
+    if settings.trusted_proxies:
+        # Behind nginx/Caddy the client's address (used by the login rate limit) and the
+        # scheme come from X-Forwarded-* headers set by that many trusted proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)
     if settings.env == "testing":
         use_fast_hashing()
 

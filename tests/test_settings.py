@@ -46,3 +46,22 @@ def test_typed_values_from_the_environment():
     assert settings.run_scheduler is False
     assert settings.login_max_failures_per_ip == 7
     assert settings.languages == ("fr", "nl")
+
+
+def test_trusted_proxy_gives_the_client_address_to_the_rate_limit(tmp_path: Path):
+    from coop import create_app
+
+    app = create_app({"env": "testing", "instance_path": tmp_path, "trusted_proxies": 1,
+                      "database_url": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
+    seen = {}
+
+    @app.get("/_probe")
+    def probe():
+        from flask import request
+
+        seen["ip"] = request.remote_addr
+        return ""
+
+    probe.access = "public"
+    app.test_client().get("/_probe", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen["ip"] == "203.0.113.9"
