@@ -18,8 +18,19 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
+from werkzeug.routing import IntegerConverter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes, bounded to what an INTEGER id column holds: a longer number
+    in a URL is simply not found, instead of an overflow inside the database driver."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:

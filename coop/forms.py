@@ -15,7 +15,8 @@ MAX_FIELD_LENGTH = 2000
 
 
 def form_values(names: Iterable[str]) -> dict[str, str]:
-    """The named fields of the posted form (or JSON body), stripped; missing ones are ''."""
+    """The named fields of the posted form (or JSON body), stripped; missing ones are ''.
+    NUL characters are dropped: they mean nothing in text and PostgreSQL refuses them."""
     source: Any = request.get_json(silent=True) if request.is_json else request.form
     source = source if isinstance(source, dict) or hasattr(source, "get") else {}
     values = {}
@@ -23,7 +24,7 @@ def form_values(names: Iterable[str]) -> dict[str, str]:
         raw = source.get(name, "")
         if isinstance(raw, bool):
             raw = "1" if raw else ""
-        values[name] = str(raw if raw is not None else "").strip()[: MAX_FIELD_LENGTH + 1]
+        values[name] = str(raw if raw is not None else "").replace("\x00", "").strip()[: MAX_FIELD_LENGTH + 1]
     return values
 
 
@@ -81,6 +82,12 @@ class FieldParser:
         if value > maximum:
             self.errors[name] = _l("This amount is too large.")
         return value
+
+    def hours_as_minutes(self, name: str, *, maximum_hours: int = 10**6) -> int:
+        """Hours like '6,5' as whole minutes (390), rounded to the nearest minute; integer
+        arithmetic only, so no typed number can overflow a float."""
+        hundredths = self.decimal_hundredths(name, maximum=maximum_hours * 100)
+        return 0 if name in self.errors else (hundredths * 3 + 2) // 5
 
     def boolean(self, name: str) -> bool:
         return (self.values.get(name) or "").lower() in {"1", "on", "true", "yes"}

@@ -37,6 +37,8 @@ OBJECT_TYPE_LABELS = {
     "pickup_person": _l("Pick-up person"),
     "caregiver": _l("Caregiver"),
     "membership": _l("Membership"),
+    "availability_window": _l("Availability"),
+    "availability_exception": _l("Availability"),
 }
 WEEKDAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
                   _l("Saturday"), _l("Sunday"))

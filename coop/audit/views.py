@@ -8,7 +8,7 @@ from sqlmodel import select
 from coop.audit import service
 from coop.auth.models import Person
 from coop.auth.permissions import roles_required
-from coop.db import get_session
+from coop.db import MAX_ID, get_session
 
 bp = Blueprint("audit", __name__, url_prefix="/c/<slug>/audit")
 
@@ -18,6 +18,8 @@ bp = Blueprint("audit", __name__, url_prefix="/c/<slug>/audit")
 def index(slug: str):
     session = get_session()
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before <= MAX_ID:
+        before = None
     entries = service.list_entries(session, coop_id=g.coop.id, before_id=before)
     actor_ids = {e.actor_id for e in entries if e.actor_id}
     names = {p.id: p.display_name for p in session.exec(select(Person).where(Person.id.in_(actor_ids))).all()}

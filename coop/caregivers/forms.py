@@ -25,7 +25,7 @@ def parse_caregiver(values: dict[str, str]) -> CaregiverInput:
         has_infant_care=p.boolean("has_infant_care"),
         has_inclusive_care=p.boolean("has_inclusive_care"),
         is_night_certified=p.boolean("is_night_certified"),
-        contract_minutes_per_week=round(p.decimal_hundredths("contract_hours") * 60 / 100),
+        contract_minutes_per_week=p.hours_as_minutes("contract_hours"),
     )
     p.raise_if_errors()
     return data

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from coop.auth.permissions import roles_required
+from coop.caregivers import availability as availability_service
 from coop.caregivers import service
 from coop.caregivers.forms import (
     CAREGIVER_FIELDS,
@@ -19,7 +20,7 @@ from coop.caregivers.forms import (
     parse_window,
 )
 from coop.db import get_session
-from coop.errors import DomainError
+from coop.errors import Conflict, ValidationFailed
 from coop.forms import form_values
 from coop.members import service as members_service
 
@@ -28,10 +29,8 @@ CAREGIVER_ROLES = ("coordinator", "staff", "professional", "parent")
 
 
 def _may_edit_availability(caregiver_id: int) -> None:
-    if "coordinator" in g.roles:
-        return
-    own = service.caregiver_of(get_session(), coop_id=g.coop.id, person_id=current_user.id)
-    if own is None or own.id != caregiver_id:
+    if not service.may_edit_availability(get_session(), coop_id=g.coop.id, caregiver_id=caregiver_id,
+                                         person_id=current_user.id, roles=g.roles):
         abort(404)
 
 
@@ -46,9 +45,6 @@ def index(slug: str):
 @roles_required("coordinator")
 def edit(slug: str, caregiver_id: int | None):
     session = get_session()
-    values: dict = {"kind": "volunteer"}
-    if caregiver_id is not None:
-        values = caregiver_values(service.get_caregiver(session, coop_id=g.coop.id, caregiver_id=caregiver_id))
     context = {"members": members_service.list_members(session, coop_id=g.coop.id),
                "households": members_service.list_households(session, coop_id=g.coop.id),
                "caregiver_id": caregiver_id}
@@ -60,9 +56,15 @@ def edit(slug: str, caregiver_id: int | None):
             session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("caregivers.availability", slug=slug, caregiver_id=profile.id))
-        except DomainError as exc:
+        except (ValidationFailed, Conflict) as exc:
             session.rollback()
             return render_template("caregivers/form.html", values=values, errors=exc.fields, **context), exc.status
+    values: dict = {"kind": "volunteer"}
+    if caregiver_id is not None:
+        profile, _person = service.read_caregiver(session, coop_id=g.coop.id, caregiver_id=caregiver_id,
+                                                  actor_id=current_user.id)
+        values = caregiver_values(profile)
+        session.commit()
     return render_template("caregivers/form.html", values=values, errors={}, **context)
 
 
@@ -75,16 +77,26 @@ def my_profile(slug: str):
     return redirect(url_for("caregivers.availability", slug=slug, caregiver_id=own.id))
 
 
+def _availability_page(caregiver_id: int, *, errors: dict | None = None, values: dict | None = None,
+                       status: int = 200):
+    """The availability page; after a refused window or exception it shows the message next
+    to the field and what was typed."""
+    session = get_session()
+    profile, person = service.read_caregiver(session, coop_id=g.coop.id, caregiver_id=caregiver_id,
+                                             actor_id=current_user.id)
+    page = render_template("caregivers/availability.html", profile=profile, person=person,
+                           windows=availability_service.windows(session, caregiver_id=profile.id),
+                           exceptions=availability_service.exceptions(session, caregiver_id=profile.id),
+                           errors=errors or {}, values=values or {})
+    session.commit()
+    return page, status
+
+
 @bp.route("/<int:caregiver_id>/availability")
 @roles_required(*CAREGIVER_ROLES)
-def availability(slug: str, caregiver_id: int, errors: dict | None = None, values: dict | None = None):
+def availability(slug: str, caregiver_id: int):
     _may_edit_availability(caregiver_id)
-    session = get_session()
-    profile = service.get_caregiver(session, coop_id=g.coop.id, caregiver_id=caregiver_id)
-    return render_template("caregivers/availability.html", profile=profile,
-                           windows=service.windows(session, caregiver_id=profile.id),
-                           exceptions=service.exceptions(session, caregiver_id=profile.id),
-                           errors=errors or {}, values=values or {})
+    return _availability_page(caregiver_id)
 
 
 @bp.route("/<int:caregiver_id>/windows", methods=["POST"])
@@ -94,12 +106,13 @@ def add_window(slug: str, caregiver_id: int):
     session = get_session()
     values = form_values(WINDOW_FIELDS)
     try:
-        service.add_window(session, coop_id=g.coop.id, caregiver_id=caregiver_id, **parse_window(values))
+        availability_service.add_window(session, coop_id=g.coop.id, caregiver_id=caregiver_id,
+                                    actor_id=current_user.id, **parse_window(values))
         session.commit()
         flash(_("Saved."), "success")
-    except DomainError as exc:
+    except ValidationFailed as exc:
         session.rollback()
-        return availability(slug, caregiver_id, errors=exc.fields, values=values), exc.status
+        return _availability_page(caregiver_id, errors=exc.fields, values=values, status=exc.status)
     return redirect(url_for("caregivers.availability", slug=slug, caregiver_id=caregiver_id))
 
 
@@ -108,7 +121,8 @@ def add_window(slug: str, caregiver_id: int):
 def remove_window(slug: str, caregiver_id: int, window_id: int):
     _may_edit_availability(caregiver_id)
     session = get_session()
-    service.remove_window(session, coop_id=g.coop.id, caregiver_id=caregiver_id, window_id=window_id)
+    availability_service.remove_window(session, coop_id=g.coop.id, caregiver_id=caregiver_id, window_id=window_id,
+                                       actor_id=current_user.id)
     session.commit()
     flash(_("Removed."), "success")
     return redirect(url_for("caregivers.availability", slug=slug, caregiver_id=caregiver_id))
@@ -121,12 +135,13 @@ def add_exception(slug: str, caregiver_id: int):
     session = get_session()
     values = form_values(EXCEPTION_FIELDS)
     try:
-        service.add_exception(session, coop_id=g.coop.id, caregiver_id=caregiver_id, **parse_exception(values))
+        availability_service.add_exception(session, coop_id=g.coop.id, caregiver_id=caregiver_id,
+                                    actor_id=current_user.id, **parse_exception(values))
         session.commit()
         flash(_("Saved."), "success")
-    except DomainError as exc:
+    except ValidationFailed as exc:
         session.rollback()
-        return availability(slug, caregiver_id, errors=exc.fields, values=values), exc.status
+        return _availability_page(caregiver_id, errors=exc.fields, values=values, status=exc.status)
     return redirect(url_for("caregivers.availability", slug=slug, caregiver_id=caregiver_id))
 
 
@@ -135,7 +150,8 @@ def add_exception(slug: str, caregiver_id: int):
 def remove_exception(slug: str, caregiver_id: int, exception_id: int):
     _may_edit_availability(caregiver_id)
     session = get_session()
-    service.remove_exception(session, coop_id=g.coop.id, caregiver_id=caregiver_id, exception_id=exception_id)
+    availability_service.remove_exception(session, coop_id=g.coop.id, caregiver_id=caregiver_id,
+                                          exception_id=exception_id, actor_id=current_user.id)
     session.commit()
     flash(_("Removed."), "success")
     return redirect(url_for("caregivers.availability", slug=slug, caregiver_id=caregiver_id))

@@ -1,4 +1,4 @@
-"""JSON API for sites: list, read, create, update."""
+"""JSON API for the cooperative's settings and its sites: list, read, create, update."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ from flask import Blueprint, g, jsonify
 
 from coop.auth.permissions import roles_required
 from coop.cooperatives import service
-from coop.cooperatives.forms import SITE_FIELDS, parse_site
-from coop.cooperatives.models import Site
+from coop.cooperatives.forms import COOPERATIVE_FIELDS, SITE_FIELDS, parse_site
+from coop.cooperatives.models import Cooperative, Site
 from coop.db import get_session
 from coop.forms import form_values
 
 bp = Blueprint("cooperatives_api", __name__, url_prefix="/api/c/<slug>")
+
+
+def cooperative_json(coop: Cooperative) -> dict:
+    return {"id": coop.id, "slug": coop.slug, "name": coop.name, "language": coop.language,
+            "timezone": coop.timezone}
 
 
 def site_json(site: Site, hours: dict) -> dict:
@@ -21,6 +26,21 @@ def site_json(site: Site, hours: dict) -> dict:
         "hours": [{"weekday": d, "opens_minute": h.opens_minute, "closes_minute": h.closes_minute}
                   for d, h in sorted(hours.items())],
     }
+
+
+@bp.get("/settings")
+@roles_required("coordinator")
+def get_settings(slug: str):
+    return jsonify(cooperative_json(g.coop))
+
+
+@bp.put("/settings")
+@roles_required("coordinator")
+def update_settings(slug: str):
+    session = get_session()
+    coop = service.update_cooperative(session, coop=g.coop, **form_values(COOPERATIVE_FIELDS))
+    session.commit()
+    return jsonify(cooperative_json(coop))
 
 
 @bp.get("/sites")

@@ -6,6 +6,7 @@ from typing import Any
 
 from coop.forms import FieldParser
 
+COOPERATIVE_FIELDS = ["name", "language", "timezone"]
 SITE_FIELDS = ["name", "address", "capacity", "beds", "is_always_open"] + [
     f"{edge}_{day}" for day in range(7) for edge in ("opens", "closes")
 ]

@@ -59,6 +59,7 @@ def update_cooperative(session: Session, *, coop: Cooperative, name: str, langua
 
 
 def list_sites(session: Session, *, coop_id: int) -> Sequence[Site]:
+    """The sites of a cooperative, by name."""
     return session.exec(select(Site).where(Site.coop_id == coop_id).order_by(Site.name)).all()
 
 
@@ -71,6 +72,7 @@ def get_site(session: Session, *, coop_id: int, site_id: int) -> Site:
 
 
 def site_hours(session: Session, *, site_id: int) -> dict[int, SiteHours]:
+    """A site's opening hours by weekday (empty when it is open 24/7)."""
     rows = session.exec(select(SiteHours).where(SiteHours.site_id == site_id)).all()
     return {row.weekday: row for row in rows}
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from coop.auth.permissions import roles_required
 from coop.cooperatives import service
-from coop.cooperatives.forms import SITE_FIELDS, parse_site, site_values
+from coop.cooperatives.forms import COOPERATIVE_FIELDS, SITE_FIELDS, parse_site, site_values
 from coop.db import get_session
 from coop.errors import DomainError
 from coop.forms import form_values
@@ -22,7 +22,7 @@ def settings(slug: str):
     values = {"name": coop.name, "language": coop.language, "timezone": coop.timezone}
     errors = {}
     if request.method == "POST":
-        values = form_values(["name", "language", "timezone"])
+        values = form_values(COOPERATIVE_FIELDS)
         session = get_session()
         try:
             service.update_cooperative(session, coop=coop, **values)

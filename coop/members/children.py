@@ -1,5 +1,5 @@
-"""Children and their pick-up rules. Sensitive: every read and change is audited, and
-barred persons are shown only to coordinators and the child's own household."""
+"""Children of a household. Sensitive: every read and change is audited (ids only); pick-up
+rules live in :mod:`coop.members.pickups`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from coop.audit.service import record
 from coop.errors import NotFound, ValidationFailed
-from coop.members.models import Child, PickupPerson
+from coop.members.models import Child
 from coop.members.service import get_household
 
 MAX_AGE_YEARS = 13
@@ -29,10 +29,29 @@ class ChildInput:
 
 
 def get_child(session: Session, *, coop_id: int, child_id: int) -> Child:
+    """A child of this cooperative (no audit: for checks, not for showing)."""
     child = session.get(Child, child_id)
     if child is None or child.coop_id != coop_id:
         raise NotFound(_l("This child does not exist."))
     return child
+
+
+def read_child(session: Session, *, coop_id: int, household_id: int, child_id: int, actor_id: int | None) -> Child:
+    """A child of this household, for a page or answer that shows it: the read is audited."""
+    child = get_child(session, coop_id=coop_id, child_id=child_id)
+    if child.household_id != household_id:
+        raise NotFound(_l("This child does not exist."))
+    record(session, coop_id=coop_id, actor_id=actor_id, action="read", object_type="child", object_id=child.id)
+    return child
+
+
+def read_children(session: Session, *, coop_id: int, household_id: int, actor_id: int | None) -> Sequence[Child]:
+    """The children of a household, youngest last; each read is audited."""
+    household = get_household(session, coop_id=coop_id, household_id=household_id)
+    kids = session.exec(select(Child).where(Child.household_id == household.id).order_by(Child.birth_date)).all()
+    for kid in kids:
+        record(session, coop_id=coop_id, actor_id=actor_id, action="read", object_type="child", object_id=kid.id)
+    return kids
 
 
 def _check_child(data: ChildInput, *, today: date) -> None:
@@ -54,7 +73,7 @@ def _check_child(data: ChildInput, *, today: date) -> None:
 
 
 def save_child(session: Session, *, coop_id: int, household_id: int, child_id: int | None, data: ChildInput,
-               actor_id: int, today: date) -> Child:
+               actor_id: int | None, today: date) -> Child:
     """Register a child in a household of this cooperative, or update one."""
     household = get_household(session, coop_id=coop_id, household_id=household_id)
     _check_child(data, today=today)
@@ -74,41 +93,3 @@ def save_child(session: Session, *, coop_id: int, household_id: int, child_id: i
     record(session, coop_id=coop_id, actor_id=actor_id, action="create" if child_id is None else "update",
            object_type="child", object_id=child.id)
     return child
-
-
-def pickup_persons(session: Session, *, child_id: int) -> Sequence[PickupPerson]:
-    return session.exec(select(PickupPerson).where(PickupPerson.child_id == child_id)
-                        .order_by(PickupPerson.is_barred, PickupPerson.name)).all()
-
-
-def add_pickup_person(session: Session, *, coop_id: int, child_id: int, name: str, relation: str, phone: str,
-                      is_barred: bool, actor_id: int) -> PickupPerson:
-    """Authorise (or bar) someone for collecting a child."""
-    child = get_child(session, coop_id=coop_id, child_id=child_id)
-    errors = {}
-    if not name.strip() or len(name) > 120:
-        errors["name"] = _l("Enter a name of 1 to 120 characters.")
-    if len(relation) > 80:
-        errors["relation"] = _l("Use at most %(n)d characters.", n=80)
-    if len(phone) > 40:
-        errors["phone"] = _l("Use at most %(n)d characters.", n=40)
-    if errors:
-        raise ValidationFailed(_l("Check the form."), fields=errors)
-    person = PickupPerson(child_id=child.id, name=name.strip(), relation=relation.strip(), phone=phone.strip(),
-                          is_barred=is_barred)
-    session.add(person)
-    session.flush()
-    record(session, coop_id=coop_id, actor_id=actor_id, action="create", object_type="pickup_person",
-           object_id=person.id)
-    return person
-
-
-def remove_pickup_person(session: Session, *, coop_id: int, child_id: int, pickup_id: int, actor_id: int) -> None:
-    child = get_child(session, coop_id=coop_id, child_id=child_id)
-    person = session.get(PickupPerson, pickup_id)
-    if person is None or person.child_id != child.id:
-        raise NotFound(_l("This person does not exist."))
-    session.delete(person)
-    session.flush()
-    record(session, coop_id=coop_id, actor_id=actor_id, action="delete", object_type="pickup_person",
-           object_id=pickup_id)

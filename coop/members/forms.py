@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from coop.forms import FieldParser
 from coop.members.children import ChildInput
 from coop.members.models import Child, Household
@@ -13,6 +15,7 @@ HOUSEHOLD_FIELDS = ["name", "address", "phone", "has_protected_address", "is_sin
                     "single_parent_since", "pledge_hours", "pledge_euros"]
 CHILD_FIELDS = ["first_name", "last_name", "birth_date", "needs_inclusive_care", "allergies", "notes"]
 PICKUP_FIELDS = ["name", "relation", "phone", "is_barred"]
+INVITATION_FIELDS = ["email", "role", "household_id"]
 
 
 def parse_household(values: dict[str, str]) -> HouseholdInput:
@@ -24,7 +27,7 @@ def parse_household(values: dict[str, str]) -> HouseholdInput:
         has_protected_address=p.boolean("has_protected_address"),
         is_single_parent=p.boolean("is_single_parent"),
         single_parent_since=p.date("single_parent_since", required=False),
-        pledge_minutes=round(p.decimal_hundredths("pledge_hours") * 60 / 100),
+        pledge_minutes=p.hours_as_minutes("pledge_hours"),
         pledge_cents=p.decimal_hundredths("pledge_euros"),
     )
     p.raise_if_errors()
@@ -60,3 +63,13 @@ def parse_pickup(values: dict[str, str]) -> dict[str, Any]:
             "phone": p.text("phone", max_length=40), "is_barred": p.boolean("is_barred")}
     p.raise_if_errors()
     return data
+
+
+def parse_invitation(values: dict[str, str]) -> dict[str, Any]:
+    """E-mail, role and optional household id; the service checks that they exist here."""
+    p = FieldParser(values)
+    household_id = p.integer("household_id", required=False, default=0)
+    if "household_id" in p.errors:
+        p.errors["household_id"] = _l("Choose a household from the list.")
+    p.raise_if_errors()
+    return {"email": values.get("email", ""), "role": values.get("role", ""), "household_id": household_id or None}

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from coop.audit.service import record
 from coop.auth.models import Person
 from coop.errors import NotFound, ValidationFailed
-from coop.members.models import Child, Household, Membership
+from coop.members.models import Household, Membership
 
 MAX_PLEDGE_MINUTES = 200 * 60
 MAX_PLEDGE_CENTS = 10_000 * 100
@@ -32,10 +32,12 @@ class HouseholdInput:
 
 
 def list_households(session: Session, *, coop_id: int) -> Sequence[Household]:
+    """The households of a cooperative, by name."""
     return session.exec(select(Household).where(Household.coop_id == coop_id).order_by(Household.name)).all()
 
 
 def get_household(session: Session, *, coop_id: int, household_id: int) -> Household:
+    """A household of this cooperative (no audit: for checks, not for showing)."""
     household = session.get(Household, household_id)
     if household is None or household.coop_id != coop_id:
         raise NotFound(_l("This household does not exist."))
@@ -117,6 +119,7 @@ def list_members(session: Session, *, coop_id: int) -> list[MemberRow]:
 
 
 def get_member(session: Session, *, coop_id: int, person_id: int) -> MemberRow:
+    """One person with their roles here; a person of another cooperative is not found."""
     for row in list_members(session, coop_id=coop_id):
         if row.person.id == person_id:
             return row
@@ -135,8 +138,3 @@ def remove_membership(session: Session, *, coop_id: int, membership_id: int, act
     session.flush()
     record(session, coop_id=coop_id, actor_id=actor_id, action="delete", object_type="membership",
            object_id=membership_id)
-
-
-def household_children(session: Session, *, household_id: int) -> Sequence[Child]:
-    return session.exec(select(Child).where(Child.household_id == household_id).order_by(Child.birth_date)).all()
-

@@ -11,18 +11,21 @@ from coop.auth import service as auth_service
 from coop.auth.permissions import roles_required
 from coop.clock import local_today
 from coop.db import get_session
-from coop.errors import DomainError
+from coop.errors import Conflict, DomainError, ValidationFailed
 from coop.forms import form_values
 from coop.members import children as children_service
+from coop.members import pickups as pickups_service
 from coop.members import service
 from coop.members.forms import (
     CHILD_FIELDS,
     HOUSEHOLD_FIELDS,
+    INVITATION_FIELDS,
     PICKUP_FIELDS,
     child_values,
     household_values,
     parse_child,
     parse_household,
+    parse_invitation,
     parse_pickup,
 )
 from coop.members.models import ROLES
@@ -31,8 +34,9 @@ bp = Blueprint("members", __name__, url_prefix="/c/<slug>")
 
 
 def _may_see_household(household_id: int) -> None:
-    """Coordinators see every household; a parent only their own (others: 404)."""
+    """Coordinators see every household of their cooperative; a parent only their own (others: 404)."""
     if "coordinator" in g.roles:
+        service.get_household(get_session(), coop_id=g.coop.id, household_id=household_id)
         return
     if household_id not in service.household_ids_of(get_session(), coop_id=g.coop.id, person_id=current_user.id):
         abort(404)
@@ -50,11 +54,6 @@ def households(slug: str):
 @roles_required("coordinator")
 def edit_household(slug: str, household_id: int | None):
     session = get_session()
-    values: dict = {}
-    if household_id is not None:
-        values = household_values(service.read_household(session, coop_id=g.coop.id, household_id=household_id,
-                                                         actor_id=current_user.id))
-        session.commit()
     if request.method == "POST":
         values = form_values(HOUSEHOLD_FIELDS)
         try:
@@ -63,24 +62,40 @@ def edit_household(slug: str, household_id: int | None):
             session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("members.household", slug=slug, household_id=household.id))
-        except DomainError as exc:
+        except (ValidationFailed, Conflict) as exc:
             session.rollback()
             return render_template("members/household_form.html", values=values, errors=exc.fields,
                                    household_id=household_id), exc.status
+    values: dict = {}
+    if household_id is not None:
+        values = household_values(service.read_household(session, coop_id=g.coop.id, household_id=household_id,
+                                                         actor_id=current_user.id))
+        session.commit()
     return render_template("members/household_form.html", values=values, errors={}, household_id=household_id)
+
+
+def _household_page(household_id: int, *, pickup_errors: dict | None = None, pickup_values: dict | None = None,
+                    status: int = 200):
+    """The household page; after a refused pick-up person, that child's form shows the
+    message and what was typed."""
+    session = get_session()
+    household = service.read_household(session, coop_id=g.coop.id, household_id=household_id,
+                                       actor_id=current_user.id)
+    kids = children_service.read_children(session, coop_id=g.coop.id, household_id=household.id,
+                                          actor_id=current_user.id)
+    pickups = {kid.id: pickups_service.read_pickup_persons(session, coop_id=g.coop.id, household_id=household.id,
+                                                           child_id=kid.id, actor_id=current_user.id)
+               for kid in kids}
+    session.commit()
+    return render_template("members/household.html", household=household, kids=kids, pickups=pickups,
+                           pickup_errors=pickup_errors or {}, pickup_values=pickup_values or {}), status
 
 
 @bp.route("/households/<int:household_id>")
 @roles_required("coordinator", "parent")
 def household(slug: str, household_id: int):
     _may_see_household(household_id)
-    session = get_session()
-    household = service.read_household(session, coop_id=g.coop.id, household_id=household_id,
-                                       actor_id=current_user.id)
-    kids = service.household_children(session, household_id=household.id)
-    pickups = {kid.id: children_service.pickup_persons(session, child_id=kid.id) for kid in kids}
-    session.commit()
-    return render_template("members/household.html", household=household, kids=kids, pickups=pickups)
+    return _household_page(household_id)
 
 
 @bp.route("/households/<int:household_id>/children/new", methods=["GET", "POST"], defaults={"child_id": None})
@@ -89,12 +104,6 @@ def household(slug: str, household_id: int):
 def edit_child(slug: str, household_id: int, child_id: int | None):
     _may_see_household(household_id)
     session = get_session()
-    values: dict = {}
-    if child_id is not None:
-        child = children_service.get_child(session, coop_id=g.coop.id, child_id=child_id)
-        if child.household_id != household_id:
-            abort(404)
-        values = child_values(child)
     if request.method == "POST":
         values = form_values(CHILD_FIELDS)
         try:
@@ -104,10 +113,15 @@ def edit_child(slug: str, household_id: int, child_id: int | None):
             session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("members.household", slug=slug, household_id=household_id))
-        except DomainError as exc:
+        except ValidationFailed as exc:
             session.rollback()
             return render_template("members/child_form.html", values=values, errors=exc.fields,
                                    household_id=household_id, child_id=child_id), exc.status
+    values: dict = {}
+    if child_id is not None:
+        values = child_values(children_service.read_child(session, coop_id=g.coop.id, household_id=household_id,
+                                                          child_id=child_id, actor_id=current_user.id))
+        session.commit()
     return render_template("members/child_form.html", values=values, errors={}, household_id=household_id,
                            child_id=child_id)
 
@@ -117,18 +131,17 @@ def edit_child(slug: str, household_id: int, child_id: int | None):
 def add_pickup(slug: str, household_id: int, child_id: int):
     _may_see_household(household_id)
     session = get_session()
-    child = children_service.get_child(session, coop_id=g.coop.id, child_id=child_id)
-    if child.household_id != household_id:
-        abort(404)
+    values = form_values(PICKUP_FIELDS)
     try:
-        children_service.add_pickup_person(session, coop_id=g.coop.id, child_id=child.id,
-                                           actor_id=current_user.id, **parse_pickup(form_values(PICKUP_FIELDS)))
+        pickups_service.add_pickup_person(session, coop_id=g.coop.id, household_id=household_id, child_id=child_id,
+                                          actor_id=current_user.id, **parse_pickup(values))
         session.commit()
-        flash(_("Saved."), "success")
-    except DomainError as exc:
+    except ValidationFailed as exc:
         session.rollback()
-        flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")
-    return redirect(url_for("members.household", slug=slug, household_id=household_id) + f"#child-{child.id}")
+        return _household_page(household_id, pickup_errors={child_id: exc.fields}, pickup_values={child_id: values},
+                               status=exc.status)
+    flash(_("Saved."), "success")
+    return redirect(url_for("members.household", slug=slug, household_id=household_id) + f"#child-{child_id}")
 
 
 @bp.route("/households/<int:household_id>/children/<int:child_id>/pickup/<int:pickup_id>/delete",
@@ -137,11 +150,8 @@ def add_pickup(slug: str, household_id: int, child_id: int):
 def remove_pickup(slug: str, household_id: int, child_id: int, pickup_id: int):
     _may_see_household(household_id)
     session = get_session()
-    child = children_service.get_child(session, coop_id=g.coop.id, child_id=child_id)
-    if child.household_id != household_id:
-        abort(404)
-    children_service.remove_pickup_person(session, coop_id=g.coop.id, child_id=child.id, pickup_id=pickup_id,
-                                          actor_id=current_user.id)
+    pickups_service.remove_pickup_person(session, coop_id=g.coop.id, household_id=household_id, child_id=child_id,
+                                         pickup_id=pickup_id, actor_id=current_user.id)
     session.commit()
     flash(_("Removed."), "success")
     return redirect(url_for("members.household", slug=slug, household_id=household_id))
@@ -161,7 +171,7 @@ def remove_role(slug: str, membership_id: int):
         service.remove_membership(session, coop_id=g.coop.id, membership_id=membership_id, actor_id=current_user.id)
         session.commit()
         flash(_("Removed."), "success")
-    except DomainError as exc:
+    except ValidationFailed as exc:
         session.rollback()
         flash(str(exc.message), "error")
     return redirect(url_for("members.people", slug=slug))
@@ -189,12 +199,11 @@ def invite(slug: str):
     households = service.list_households(session, coop_id=g.coop.id)
     values, errors = {"role": "parent"}, {}
     if request.method == "POST":
-        values = form_values(["email", "role", "household_id"])
+        values = form_values(INVITATION_FIELDS)
         try:
-            household_id = int(values["household_id"]) if values["household_id"].isdigit() else None
             token = auth_service.create_invitation(
-                session, coop_id=g.coop.id, email=values["email"], role=values["role"], household_id=household_id,
-                actor_id=current_user.id, valid_days=current_app.extensions["coop.settings"].invitation_valid_days)
+                session, actor_id=current_user.id, coop_id=g.coop.id, **parse_invitation(values),
+                valid_days=current_app.extensions["coop.settings"].invitation_valid_days)
             session.commit()
             link = url_for("auth.accept_invitation", token=token, _external=True)
             return render_template("members/link.html", link=link, person=None,
