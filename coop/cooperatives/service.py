@@ -10,11 +10,28 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from coop.cooperatives.models import Cooperative, Site, SiteHours
-from coop.errors import Conflict, NotFound, ValidationFailed
+from coop.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from coop.members.models import Membership
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 LANGUAGES = ("fr", "nl", "en")
 MAX_CAPACITY = 500
+
+
+def found_cooperative(session: Session, *, slug: str, name: str, language: str, founder_id: int) -> Cooperative:
+    """A coordinator starts a new cooperative and becomes its first coordinator.
+
+    Only people who already coordinate a cooperative may do this: new neighbourhoods are
+    started by the federation's coordinators, not by any visitor with an account.
+    """
+    is_coordinator = session.exec(select(Membership).where(Membership.person_id == founder_id,
+                                                           Membership.role == "coordinator")).first()
+    if is_coordinator is None:
+        raise Forbidden(_l("Only coordinators can start a new cooperative."), code="not_a_coordinator")
+    coop = create_cooperative(session, slug=slug, name=name, language=language)
+    session.add(Membership(coop_id=coop.id, person_id=founder_id, role="coordinator"))
+    session.flush()
+    return coop
 
 
 def create_cooperative(session: Session, *, slug: str, name: str, language: str = "fr",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from coop.auth.permissions import public, roles_required
+from coop.auth.permissions import logged_in, public, roles_required
+from coop.cooperatives import service as cooperatives_service
 from coop.db import get_session
-from coop.forms import safe_next
+from coop.errors import DomainError
+from coop.forms import form_values, safe_next
 from coop.home import service
 
 bp = Blueprint("home", __name__)
@@ -29,6 +32,25 @@ def index():
 def coop_home(slug: str):
     overview = service.home_overview(get_session(), coop_id=g.coop.id, person_id=current_user.id, roles=g.roles)
     return render_template("home/coop.html", overview=overview)
+
+
+@bp.route("/cooperatives/new", methods=["GET", "POST"])
+@logged_in
+def new_cooperative():
+    values: dict = {"language": "fr"}
+    if request.method == "POST":
+        values = form_values(["slug", "name", "language"])
+        db = get_session()
+        try:
+            coop = cooperatives_service.found_cooperative(db, founder_id=current_user.id, **values)
+            db.commit()
+            flash(_("The cooperative is created. Add its sites, then invite its members."), "success")
+            return redirect(url_for("cooperatives.sites", slug=coop.slug))
+        except DomainError as exc:
+            db.rollback()
+            return render_template("home/new_cooperative.html", values=values, errors=exc.fields,
+                                   message=exc.message), exc.status
+    return render_template("home/new_cooperative.html", values=values, errors={}, message=None)
 
 
 @bp.route("/language", methods=["POST"])

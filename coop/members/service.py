@@ -52,6 +52,12 @@ def read_household(session: Session, *, coop_id: int, household_id: int, actor_i
     return household
 
 
+def household_parents(session: Session, *, household_id: int) -> Sequence[Person]:
+    """The people who hold the parent role for this household (its adult members)."""
+    return session.exec(select(Person).join(Membership, Membership.person_id == Person.id).where(
+        Membership.household_id == household_id, Membership.role == "parent").order_by(Person.display_name)).all()
+
+
 def household_ids_of(session: Session, *, coop_id: int, person_id: int) -> set[int]:
     """The households a person belongs to as a parent in this cooperative."""
     rows = session.exec(select(Membership.household_id).where(

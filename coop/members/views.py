@@ -86,8 +86,9 @@ def _household_page(household_id: int, *, pickup_errors: dict | None = None, pic
     pickups = {kid.id: pickups_service.read_pickup_persons(session, coop_id=g.coop.id, household_id=household.id,
                                                            child_id=kid.id, actor_id=current_user.id)
                for kid in kids}
+    parents = service.household_parents(session, household_id=household.id)
     session.commit()
-    return render_template("members/household.html", household=household, kids=kids, pickups=pickups,
+    return render_template("members/household.html", household=household, kids=kids, pickups=pickups, parents=parents,
                            pickup_errors=pickup_errors or {}, pickup_values=pickup_values or {}), status
 
 
@@ -197,7 +198,7 @@ def reset_link(slug: str, person_id: int):
 def invite(slug: str):
     session = get_session()
     households = service.list_households(session, coop_id=g.coop.id)
-    values, errors = {"role": "parent"}, {}
+    values, errors = {"role": "parent", "household_id": request.args.get("household_id", "")}, {}
     if request.method == "POST":
         values = form_values(INVITATION_FIELDS)
         try:

@@ -160,3 +160,14 @@ def test_control_characters_never_reach_the_database(coordinator, db):
     created = coordinator.post("/api/c/marolles/households", json={"name": "Jans\x00sens", "address": "Rue\x00 Haute"})
     assert created.status_code == 201
     assert (created.get_json()["name"], created.get_json()["address"]) == ("Janssens", "Rue Haute")
+
+
+def test_household_page_lists_its_parents_and_offers_to_invite_one(coordinator, make, coop):
+    household = make.household(coop)
+    parent = make.person(coop, "parent", household=household)
+    other = make.person(coop, "parent", household=make.household(coop))
+    page = coordinator.get(f"/c/{coop.slug}/households/{household.id}").get_data(as_text=True)
+    assert parent.display_name in page
+    assert other.display_name not in page
+    invite = coordinator.get(f"/c/{coop.slug}/invite?household_id={household.id}").get_data(as_text=True)
+    assert f'<option value="{household.id}" selected' in invite
