@@ -1,0 +1,185 @@
+"""Booking and cancelling care. Every booking runs in the caller's transaction: lock the child
+and the site, re-check every invariant against what is committed, insert, flush. The lock
+(PostgreSQL ``SELECT … FOR NO KEY UPDATE``: bookings queue behind each other, while other
+tables may still reference the row; on SQLite the write session's ``BEGIN IMMEDIATE``) makes
+concurrent requests for the same site or child queue up, so capacity and beds are never oversold.
+
+``household_ids`` says whose children the actor may book for: a parent's households, or
+``None`` for a coordinator (any household of the cooperative)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
+
+from coop.bookings.capacity import Occupancy, SiteLimits, check_stay
+from coop.bookings.errors import EndBeforeStart, SeriesRefused
+from coop.bookings.models import Booking
+from coop.bookings.rules import get_rules, is_late
+from coop.bookings.times import local, to_utc
+from coop.cooperatives.models import Site
+from coop.cooperatives.service import site_hours
+from coop.errors import Conflict, DomainError, NotFound, ValidationFailed
+from coop.members.models import Child
+
+MAX_SERIES_WEEKS = 26
+
+
+def get_child(session: Session, *, coop_id: int, child_id: int, household_ids: Collection[int] | None,
+              lock: bool = False) -> Child:
+    """A child the actor may book for; any other child (or another cooperative's) is not found."""
+    stmt = select(Child).where(Child.id == child_id)
+    child = session.exec(stmt.with_for_update(key_share=True) if lock else stmt).first()
+    if child is None or child.coop_id != coop_id or (household_ids is not None and
+                                                     child.household_id not in household_ids):
+        raise NotFound(_l("This child does not exist."), fields={"child_id": _l("This child does not exist.")})
+    return child
+
+
+def get_site(session: Session, *, coop_id: int, site_id: int, lock: bool = False) -> Site:
+    """A site of this cooperative, re-read (and locked when asked) so its limits are current."""
+    stmt = select(Site).where(Site.id == site_id).execution_options(populate_existing=True)
+    site = session.exec(stmt.with_for_update(key_share=True) if lock else stmt).first()
+    if site is None or site.coop_id != coop_id:
+        raise NotFound(_l("This site does not exist."), fields={"site_id": _l("This site does not exist.")})
+    return site
+
+
+def limits_of(session: Session, site: Site) -> SiteLimits:
+    """The site's capacity, beds and opening hours as plain values for the checks."""
+    hours = {} if site.is_always_open else {
+        day: (row.opens_minute, row.closes_minute) for day, row in site_hours(session, site_id=site.id).items()}
+    return SiteLimits(capacity=site.capacity, beds=site.beds, is_always_open=site.is_always_open, hours=hours)
+
+
+def _active(start_at: datetime, end_at: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (col(Booking.cancelled_at).is_(None), col(Booking.start_at) < end_at, col(Booking.end_at) > start_at)
+
+
+def load_occupancy(session: Session, *, site_id: int, child_id: int | None, start_at: datetime,
+                   end_at: datetime) -> Occupancy:
+    """The active stays overlapping ``[start_at, end_at)`` at the site and of the child."""
+    occupancy = Occupancy()
+    rows = session.exec(select(Booking.start_at, Booking.end_at, Booking.is_overnight)
+                        .where(Booking.site_id == site_id, *_active(start_at, end_at))).all()
+    for begin, finish, overnight in rows:
+        occupancy.site.append((begin, finish))
+        if overnight:
+            occupancy.beds.append((begin, finish))
+    if child_id is not None:
+        occupancy.child = [(b, f) for b, f in session.exec(
+            select(Booking.start_at, Booking.end_at).where(Booking.child_id == child_id, *_active(start_at, end_at)))]
+    return occupancy
+
+
+def book(session: Session, *, coop_id: int, timezone: str, child_id: int, site_id: int, start_at: datetime,
+         end_at: datetime, actor_id: int | None, household_ids: Collection[int] | None, now: datetime) -> Booking:
+    """Book one stay, or raise why not (nothing written)."""
+    return book_series(session, coop_id=coop_id, timezone=timezone, child_id=child_id, site_id=site_id,
+                       start_at=start_at, end_at=end_at, weeks=1, actor_id=actor_id, household_ids=household_ids,
+                       now=now)[0]
+
+
+def occurrences(start_at: datetime, end_at: datetime, weeks: int, timezone: str) -> list[tuple[datetime, datetime]]:
+    """The same local wall-clock times each week (so 18:00 stays 18:00 across a clock change)."""
+    first, last = local(start_at, timezone), local(end_at, timezone)
+    result = []
+    for week in range(weeks):
+        begin, finish = first + timedelta(weeks=week), last + timedelta(weeks=week)
+        result.append((to_utc(begin.date(), begin.hour * 60 + begin.minute, timezone, field="start"),
+                       to_utc(finish.date(), finish.hour * 60 + finish.minute, timezone, field="end")))
+    return result
+
+
+def book_series(session: Session, *, coop_id: int, timezone: str, child_id: int, site_id: int, start_at: datetime,
+                end_at: datetime, weeks: int, actor_id: int | None, household_ids: Collection[int] | None,
+                now: datetime) -> list[Booking]:
+    """Book the same stay for ``weeks`` weeks, all or nothing; a refusal names every refused date."""
+    if not 1 <= weeks <= MAX_SERIES_WEEKS:
+        message = _l("Repeat for 1 to %(n)d weeks.", n=MAX_SERIES_WEEKS)
+        raise ValidationFailed(message, code="bad_repeat", fields={"weeks": message})
+    if end_at <= start_at:
+        raise EndBeforeStart()
+    child = get_child(session, coop_id=coop_id, child_id=child_id, household_ids=household_ids, lock=True)
+    site = get_site(session, coop_id=coop_id, site_id=site_id, lock=True)
+    limits, rules = limits_of(session, site), get_rules(session, coop_id=coop_id)
+    stays = [(start_at, end_at)] if weeks == 1 else occurrences(start_at, end_at, weeks, timezone)
+    occupancy = load_occupancy(session, site_id=site.id, child_id=child.id, start_at=stays[0][0],
+                               end_at=stays[-1][1])
+    accepted: list[Booking] = []
+    refusals: list[dict[str, str]] = []
+    series_id = uuid.uuid4().hex if weeks > 1 else None
+    for begin, finish in stays:
+        try:
+            overnight = check_stay(limits=limits, rules=rules, occupancy=occupancy, start_at=begin, end_at=finish,
+                                   now=now, timezone=timezone)
+        except DomainError as exc:
+            if weeks == 1:
+                raise
+            refusals.append({"date": local(begin, timezone).date().isoformat(), "code": exc.code,
+                             "message": str(exc.message)})
+            continue
+        occupancy.add((begin, finish), is_overnight=overnight)
+        accepted.append(Booking(coop_id=coop_id, site_id=site.id, child_id=child.id, household_id=child.household_id,
+                                start_at=begin, end_at=finish, is_overnight=overnight, series_id=series_id,
+                                created_by_id=actor_id, created_at=now,
+                                is_late=is_late(rules, start_at=begin, now=now, timezone=timezone)))
+    if refusals:
+        raise SeriesRefused(refusals)
+    session.add_all(accepted)
+    session.flush()
+    return accepted
+
+
+def get_booking(session: Session, *, coop_id: int, booking_id: int,
+                household_ids: Collection[int] | None) -> Booking:
+    """A booking the actor may see; others are not found."""
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.coop_id != coop_id or (household_ids is not None and
+                                                         booking.household_id not in household_ids):
+        raise NotFound(_l("This booking does not exist."))
+    return booking
+
+
+def cancel(session: Session, *, coop_id: int, booking_id: int, actor_id: int | None,
+           household_ids: Collection[int] | None, now: datetime) -> Booking:
+    """Cancel one booking (one occurrence of a series); the row stays for the coordinator."""
+    booking = get_booking(session, coop_id=coop_id, booking_id=booking_id, household_ids=household_ids)
+    if booking.cancelled_at is not None:
+        raise Conflict(_l("This booking is already cancelled."), code="already_cancelled")
+    if booking.end_at <= now:
+        raise Conflict(_l("This booking is already over."), code="already_over")
+    booking.cancelled_at, booking.cancelled_by_id = now, actor_id
+    session.add(booking)
+    session.flush()
+    return booking
+
+
+def list_bookings(session: Session, *, coop_id: int, household_ids: Collection[int] | None, start_at: datetime,
+                  end_at: datetime, site_id: int | None = None, include_cancelled: bool = False,
+                  only_late: bool = False) -> Sequence[Booking]:
+    """Bookings overlapping ``[start_at, end_at)``, earliest first."""
+    stmt = select(Booking).where(Booking.coop_id == coop_id, col(Booking.start_at) < end_at,
+                                 col(Booking.end_at) > start_at)
+    if household_ids is not None:
+        stmt = stmt.where(col(Booking.household_id).in_(list(household_ids)))
+    if site_id is not None:
+        stmt = stmt.where(Booking.site_id == site_id)
+    if not include_cancelled:
+        stmt = stmt.where(col(Booking.cancelled_at).is_(None))
+    if only_late:
+        stmt = stmt.where(col(Booking.is_late).is_(True))
+    return session.exec(stmt.order_by(Booking.start_at, Booking.id)).all()
+
+
+def bookable_children(session: Session, *, coop_id: int, household_ids: Collection[int] | None) -> Sequence[Child]:
+    """The children the actor may book for, by household then birth date."""
+    stmt = select(Child).where(Child.coop_id == coop_id)
+    if household_ids is not None:
+        stmt = stmt.where(col(Child.household_id).in_(list(household_ids)))
+    return session.exec(stmt.order_by(Child.household_id, Child.birth_date, Child.id)).all()
