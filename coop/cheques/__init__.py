@@ -1,0 +1,1 @@
+"""Respite cheques: the scheme, partner providers, monthly lots, FIFO redemption, expiry."""

@@ -1,0 +1,1 @@
+"""The contribution ledger: what each household pledged, worked and paid, in minutes."""

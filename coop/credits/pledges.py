@@ -1,0 +1,85 @@
+"""Pledges by means, with history: a change takes effect from the next month.
+
+``Household.pledge_minutes`` / ``pledge_cents`` stay the household's declared pledge; what is
+due for a month comes from the history (the latest change effective on or before that
+month), or from the declared pledge while the household has no history yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, select
+
+from coop.credits.models import PledgeChange
+from coop.credits.service import cents_to_minutes, get_settings, household_in_coop, post_pledges_due_batch
+from coop.errors import ValidationFailed
+from coop.members.models import Household
+from coop.members.service import MAX_PLEDGE_CENTS, MAX_PLEDGE_MINUTES
+
+BEGINNING = date(2000, 1, 1)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def pledge_history(session: Session, *, household_id: int) -> Sequence[PledgeChange]:
+    return session.exec(select(PledgeChange).where(PledgeChange.household_id == household_id)
+                        .order_by(col(PledgeChange.effective_month), col(PledgeChange.id))).all()
+
+
+def pledge_for(session: Session, *, household: Household, period: date) -> tuple[int, int]:
+    """The (minutes, cents) pledged for the month starting ``period``."""
+    change = session.exec(select(PledgeChange).where(PledgeChange.household_id == household.id,
+                                                     PledgeChange.effective_month <= period)
+                          .order_by(col(PledgeChange.effective_month).desc(), col(PledgeChange.id).desc())).first()
+    if change is not None:
+        return change.minutes, change.cents
+    return household.pledge_minutes, household.pledge_cents
+
+
+def set_pledge(session: Session, *, coop_id: int, household_id: int, minutes: int, cents: int, today: date,
+               actor_id: int | None) -> PledgeChange:
+    """Record a new pledge, due from the month after ``today``; the month under way keeps the old one."""
+    household = household_in_coop(session, coop_id=coop_id, household_id=household_id)
+    errors = {}
+    if not 0 <= minutes <= MAX_PLEDGE_MINUTES:
+        errors["pledge_hours"] = _l("Enter a number of hours between 0 and %(n)d.", n=MAX_PLEDGE_MINUTES // 60)
+    if not 0 <= cents <= MAX_PLEDGE_CENTS:
+        errors["pledge_euros"] = _l("Enter an amount between 0 and %(n)d euros.", n=MAX_PLEDGE_CENTS // 100)
+    settings = get_settings(session, coop_id=coop_id)
+    if not errors and minutes + cents_to_minutes(cents, settings.cents_per_hour) < settings.minimum_pledge_minutes:
+        errors["pledge_hours"] = _l("The cooperative asks at least %(hours)s hours a month (euros count too).",
+                                    hours=f"{settings.minimum_pledge_minutes / 60:g}")
+    if errors:
+        raise ValidationFailed(_l("Check the form."), fields=errors)
+    if not pledge_history(session, household_id=household_id):
+        session.add(PledgeChange(coop_id=coop_id, household_id=household_id, effective_month=BEGINNING,
+                                 minutes=household.pledge_minutes, cents=household.pledge_cents))
+    change = PledgeChange(coop_id=coop_id, household_id=household_id, effective_month=next_month(today),
+                          minutes=minutes, cents=cents, actor_id=actor_id)
+    household.pledge_minutes, household.pledge_cents = minutes, cents
+    session.add_all([change, household])
+    session.flush()
+    return change
+
+
+def post_pledges_due(session: Session, *, coop_id: int, period: date) -> int:
+    """Debit every household's pledge for the month ``period`` (idempotent); returns how many were new."""
+    period = month_start(period)
+    rate = get_settings(session, coop_id=coop_id).cents_per_hour
+    pledged = {h.id: (h.pledge_minutes, h.pledge_cents) for h in session.exec(
+        select(Household).where(Household.coop_id == coop_id)).all()}
+    for change in session.exec(select(PledgeChange).where(PledgeChange.coop_id == coop_id,
+                                                          PledgeChange.effective_month <= period)
+                               .order_by(col(PledgeChange.effective_month), col(PledgeChange.id))).all():
+        pledged[change.household_id] = (change.minutes, change.cents)  # the latest change wins
+    due = {household_id: minutes + cents_to_minutes(cents, rate) for household_id, (minutes, cents) in pledged.items()}
+    return post_pledges_due_batch(session, coop_id=coop_id, period=period, due=due)
