@@ -19,17 +19,26 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     from coop.auth.login import init_app as init_login
     from coop.auth.passwords import use_fast_hashing
     from coop.auth.views import bp as auth_bp
+    from coop.bookings.api import bp as bookings_api
+    from coop.bookings.views import bp as bookings_bp
     from coop.caregivers.api import bp as caregivers_api
     from coop.caregivers.views import bp as caregivers_bp
+    from coop.cheques.api import bp as cheques_api
+    from coop.cheques.scheme_views import bp as cheque_scheme_bp
+    from coop.cheques.views import bp as cheques_bp
     from coop.cooperatives.api import bp as cooperatives_api
     from coop.cooperatives.views import bp as cooperatives_bp
+    from coop.credits.api import bp as credits_api
+    from coop.credits.views import bp as credits_bp
     from coop.home.views import bp as home_bp
     from coop.members.api import bp as members_api
     from coop.members.views import bp as members_bp
+    from coop.statements.views import bp as statements_bp
 
     if not isinstance(settings, Settings):
         settings = load_settings(settings)
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.url_map.converters["int"] = db.IdConverter
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024,
                       WTF_CSRF_TIME_LIMIT=None, TESTING=settings.env == "testing")
     app.extensions["coop.settings"] = settings
@@ -48,8 +57,10 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     security.init_app(app, production=settings.is_production)
     errorpages.init_app(app)
-    for blueprint in (home_bp, auth_bp, cooperatives_bp, members_bp, caregivers_bp, audit_bp,
-                      cooperatives_api, members_api, caregivers_api):
+    for blueprint in (home_bp, auth_bp, cooperatives_bp, members_bp, caregivers_bp, audit_bp, bookings_bp,
+                      cooperatives_api, members_api, caregivers_api, bookings_api):
+        app.register_blueprint(blueprint)
+    for blueprint in (credits_bp, credits_api, cheques_bp, cheque_scheme_bp, cheques_api, statements_bp):
         app.register_blueprint(blueprint)
     from coop.cli import register_commands
 

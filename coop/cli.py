@@ -6,7 +6,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
+from coop.cheques.commands import cheques_group
 from coop.db import session_scope
+from coop.statements.commands import statements_command
 
 
 def _create_app() -> Flask:
@@ -23,6 +25,8 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     for command in (init_command, demo_command, serve_command, scheduler_command, create_user_command):
         app.cli.add_command(command)
+    app.cli.add_command(cheques_group)
+    app.cli.add_command(statements_command)
 
 
 @click.command("init")

@@ -37,13 +37,15 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+            url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+            hide_parameters=True,
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    # Bound values are personal data (addresses, names): never put them in error messages or logs.
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -14,9 +14,14 @@ from sqlmodel import Session, select
 
 from coop.auth.models import Person
 from coop.auth.passwords import hash_password
+from coop.bookings.service import book
+from coop.bookings.times import to_utc
 from coop.caregivers.models import AvailabilityWindow, CaregiverProfile
-from coop.clock import local_today
+from coop.cheques.allocation import allocate_households
+from coop.cheques.scheme import ensure_standard_services, list_services, save_provider
+from coop.clock import local_today, utcnow
 from coop.cooperatives.models import Cooperative, Site
+from coop.errors import DomainError
 from coop.members.models import Child, Household, Membership, PickupPerson
 
 DEMO_PASSWORD = "cooparentive-demo"
@@ -105,6 +110,38 @@ def _households(session: Session, coop: Cooperative, rng: random.Random, count: 
     return out
 
 
+def _bookings(session: Session, coop: Cooperative, rng: random.Random, today: date) -> None:
+    """Two weeks of care ahead: weekday days for many children, some overnight stays. A stay
+    the service refuses (site full, child already there) is simply not made, as in real life."""
+    sites = session.exec(select(Site).where(Site.coop_id == coop.id).order_by(Site.id)).all()
+    children = session.exec(select(Child).where(Child.coop_id == coop.id).order_by(Child.id)).all()
+    now = utcnow()
+    for offset in range(1, 15):
+        day = today + timedelta(days=offset)
+        for child in rng.sample(children, k=len(children) // 2):
+            overnight = rng.random() < 0.12
+            start, end = (18 * 60, 24 * 60 + 8 * 60) if overnight else (8 * 60, 17 * 60 + 30)
+            if not overnight and day.weekday() >= 5:
+                continue
+            try:
+                book(session, coop_id=coop.id, timezone=coop.timezone, child_id=child.id, site_id=rng.choice(sites).id,
+                     start_at=to_utc(day, start, coop.timezone), end_at=to_utc(day, end, coop.timezone),
+                     actor_id=None, household_ids=None, now=now)
+            except DomainError:
+                continue
+
+
+def _cheques(session: Session, coop: Cooperative, provider: Person, today: date) -> None:
+    """The default respite-cheque scheme, one partner provider for every service (the demo
+    provider login), and this month's cheques for every household."""
+    ensure_standard_services(session, coop_id=coop.id)
+    services = {service.id for service in list_services(session, coop_id=coop.id)}
+    save_provider(session, coop_id=coop.id, provider_id=None, name="Aide & Répit asbl", service_ids=services,
+                  person_ids={provider.id})
+    households = session.exec(select(Household.id).where(Household.coop_id == coop.id).order_by(Household.id)).all()
+    allocate_households(session, household_ids=list(households), period=today.replace(day=1))
+
+
 def load_demo(session: Session) -> tuple[list[str], bool]:
     """Create the demo cooperatives once; returns their slugs and whether they were created."""
     slugs = ["marolles", "schaerbeek"]
@@ -146,4 +183,6 @@ def load_demo(session: Session) -> tuple[list[str], bool]:
             _member(session, coop, pro, "professional")
             _caregiver(session, coop, pro, "professional", rng)
     session.flush()
+    _bookings(session, marolles, rng, today)
+    _cheques(session, marolles, provider, today)
     return slugs, True

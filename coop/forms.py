@@ -9,6 +9,7 @@ from typing import Any
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from coop.db import MAX_ID
 from coop.errors import ValidationFailed
 
 MAX_FIELD_LENGTH = 2000
@@ -26,6 +27,15 @@ def form_values(names: Iterable[str]) -> dict[str, str]:
             raw = "1" if raw else ""
         values[name] = str(raw if raw is not None else "").replace("\x00", "").strip()[: MAX_FIELD_LENGTH + 1]
     return values
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string or form: None when absent or not a whole number, and 0
+    (no row has it) when beyond what an id column holds, so lookups simply find nothing."""
+    value = request.values.get(name, type=int)
+    if value is None:
+        return None
+    return value if 0 < value <= MAX_ID else 0
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -11,6 +11,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
 from coop.auth.service import purge_login_records
+from coop.cheques.jobs import run_monthly_ledgers
+from coop.clock import utcnow
 from coop.db import Database
 
 log = logging.getLogger("coop.jobs")
@@ -30,6 +32,9 @@ def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     database = app.extensions["coop.db"]
     scheduler.add_job(purge_old_login_records, "cron", hour=3, minute=17, args=[database],
                       id="purge_old_login_records", replace_existing=True, coalesce=True, max_instances=1)
+    scheduler.add_job(run_monthly_ledgers, "cron", hour=0, minute=30, args=[database], id="monthly_ledgers",
+                      kwargs={"timezone": app.extensions["coop.settings"].timezone}, next_run_time=utcnow(),
+                      replace_existing=True, coalesce=True, max_instances=1)
 
 
 def start_background_scheduler(app: Flask) -> BackgroundScheduler:

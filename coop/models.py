@@ -4,14 +4,31 @@ from sqlmodel import SQLModel
 
 from coop.audit.models import AuditEntry
 from coop.auth.models import Invitation, LoginAttempt, LoginSession, PasswordReset, Person
+from coop.bookings.models import Booking, BookingRules, CalendarFeed
 from coop.caregivers.models import AvailabilityException, AvailabilityWindow, CaregiverProfile
+from coop.cheques.models import (
+    ChequeCard,
+    ChequeDispute,
+    ChequeLot,
+    ChequeMovement,
+    ChequeRedemption,
+    ChequeScheme,
+    ChequeService,
+    Provider,
+    ProviderService,
+    ProviderUser,
+)
 from coop.cooperatives.models import Cooperative, Site, SiteHours
+from coop.credits.models import CreditEntry, CreditSettings, CreditTransaction, PledgeChange
 from coop.members.models import Child, Household, Membership, PickupPerson
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEntry", "AvailabilityException", "AvailabilityWindow", "CaregiverProfile", "Child",
+    "ChequeCard", "ChequeDispute", "ChequeLot", "ChequeMovement", "ChequeRedemption", "ChequeScheme", "ChequeService",
+    "CreditEntry", "CreditSettings", "CreditTransaction", "PledgeChange", "Provider", "ProviderService", "ProviderUser",
+    "AuditEntry", "AvailabilityException", "AvailabilityWindow", "Booking", "BookingRules", "CalendarFeed",
+    "CaregiverProfile", "Child",
     "Cooperative", "Household", "Invitation", "LoginAttempt", "LoginSession", "Membership",
     "PasswordReset", "Person", "PickupPerson", "Site", "SiteHours", "metadata",
 ]

@@ -18,7 +18,6 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 from sqlmodel import Session
 
 from coop import create_app

@@ -81,5 +81,25 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorator
 
 
+def roles_anywhere(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The person must hold one of ``roles`` in at least one cooperative, for a route outside
+    any cooperative (founding a new one); others are refused with 403."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                abort(401)
+            held = get_session().exec(select(Membership.role).where(Membership.person_id == current_user.id)).all()
+            if not set(held) & set(roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.access = Access(roles=frozenset(roles), in_coop=False)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
 def access_of(view: Callable[..., Any] | None) -> Access | str | None:
     return getattr(view, "access", None)

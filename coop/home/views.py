@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coop.auth.permissions import logged_in, public, roles_required
+from coop.auth.permissions import public, roles_anywhere, roles_required
 from coop.cooperatives import service as cooperatives_service
 from coop.db import get_session
 from coop.errors import DomainError
@@ -35,7 +35,7 @@ def coop_home(slug: str):
 
 
 @bp.route("/cooperatives/new", methods=["GET", "POST"])
-@logged_in
+@roles_anywhere("coordinator")
 def new_cooperative():
     values: dict = {"language": "fr"}
     if request.method == "POST":
