@@ -4,7 +4,6 @@ a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from werkzeug.test import TestResponse
 
 from tests.conftest import Factory, login
 from tests.routes import Action, all_actions
-from tests.world import ROLES, Shared, build_world, module_world
+from tests.world import ROLES, Shared, build_world, module_world_fixtures
 
 API_WRITES = [pytest.param(a, id=str(a)) for a in all_actions() if a.is_api and a.is_mutating]
 FORM_WRITES = [pytest.param(a, id=str(a)) for a in all_actions()
@@ -64,17 +63,7 @@ def test_each_kind_of_api_error_has_the_same_shape(app: Flask, make: Factory) ->
                                         content_type="application/json"), 413)
 
 
-@pytest.fixture
-def _empty_tables(shared: Shared) -> Iterator[None]:
-    """Overrides the conftest's per-test emptying: every row, the shared world's and those a
-    test adds beside it, lives until ``shared`` empties all tables at the module's end."""
-    yield
-
-
-@pytest.fixture(scope="module")
-def shared(app: Flask) -> Iterator[Shared]:
-    with module_world(app, "errors") as world:
-        yield world
+shared, _empty_tables = module_world_fixtures("errors")
 
 
 def _assert_handled(response: TestResponse, where: str) -> None:

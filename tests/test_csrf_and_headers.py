@@ -18,7 +18,7 @@ from config.settings import SettingsError
 from coop import create_app
 from tests.conftest import PASSWORD, Factory, login, make_settings
 from tests.routes import Action, all_actions
-from tests.world import ROLES, Shared, build_world, changed_tables, module_world, snapshot
+from tests.world import ROLES, Shared, build_world, changed_tables, module_world_fixtures, snapshot
 
 WRITES = [pytest.param(a, id=str(a)) for a in all_actions() if a.is_mutating]
 GETS = [pytest.param(a, id=str(a)) for a in all_actions() if a.method == "GET"]
@@ -26,17 +26,7 @@ FIXED = {"token": "no-such-token", "filename": "coop.css"}
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def _empty_tables(shared: Shared) -> Iterator[None]:
-    """Overrides the conftest's per-test emptying: every row, the shared world's and those a
-    test adds beside it, lives until ``shared`` empties all tables at the module's end."""
-    yield
-
-
-@pytest.fixture(scope="module")
-def shared(app: Flask) -> Iterator[Shared]:
-    with module_world(app, "csrf") as world:
-        yield world
+shared, _empty_tables = module_world_fixtures("csrf")
 
 
 @contextmanager

@@ -12,7 +12,7 @@ every allowed write gets a fresh world of its own beside it."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +26,17 @@ from coop.caregivers.models import CaregiverProfile
 from coop.clock import local_today
 from tests.conftest import PASSWORD, Factory, login
 from tests.routes import Action, protected_actions
-from tests.world import ROLES, SCOPED_PARAMS, Ids, Shared, World, build_world, changed_tables, module_world, snapshot
+from tests.world import (
+    ROLES,
+    SCOPED_PARAMS,
+    Ids,
+    Shared,
+    World,
+    build_world,
+    changed_tables,
+    module_world_fixtures,
+    snapshot,
+)
 
 ACTIONS = protected_actions()
 REFUSED = (403, 404)
@@ -99,17 +109,7 @@ PAYLOADS: dict[str, Payload] = {
 }
 
 
-@pytest.fixture
-def _empty_tables(shared: Shared) -> Iterator[None]:
-    """Overrides the conftest's per-test emptying: every row, the shared world's and those a
-    test adds beside it, lives until ``shared`` empties all tables at the module's end."""
-    yield
-
-
-@pytest.fixture(scope="module")
-def shared(app: Flask) -> Iterator[Shared]:
-    with module_world(app, "perm") as world:
-        yield world
+shared, _empty_tables = module_world_fixtures("perm")
 
 
 def send(client: FlaskClient, action: Action, ids: Ids, payload: dict[str, Any] | None = None) -> TestResponse:

@@ -5,7 +5,6 @@ get a JSON 401); and no GET changes anything but the audit log of reads."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -13,7 +12,7 @@ from flask import Flask
 from coop.audit.models import AuditEntry
 from coop.auth.permissions import PUBLIC, Access
 from tests.routes import PUBLIC_ENDPOINTS, Action, actions_of, all_actions, protected_actions
-from tests.world import ROLES, Shared, changed_tables, module_world, snapshot
+from tests.world import ROLES, Shared, changed_tables, module_world_fixtures, snapshot
 
 PROTECTED = protected_actions()
 # Values for URL parameters when no row is needed: an anonymous request is refused first.
@@ -67,17 +66,7 @@ def test_anonymous_request_is_sent_to_login(action: Action, app: Flask) -> None:
         assert response.headers["Location"].startswith("/login"), response.headers["Location"]
 
 
-@pytest.fixture
-def _empty_tables(shared: Shared) -> Iterator[None]:
-    """Overrides the conftest's per-test emptying: every row, the shared world's and those a
-    test adds beside it, lives until ``shared`` empties all tables at the module's end."""
-    yield
-
-
-@pytest.fixture(scope="module")
-def shared(app: Flask) -> Iterator[Shared]:
-    with module_world(app, "route") as world:
-        yield world
+shared, _empty_tables = module_world_fixtures("route")
 
 
 GETS = [pytest.param(a, id=str(a)) for a in all_actions() if a.method == "GET" and a.endpoint != "static"]

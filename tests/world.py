@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
@@ -269,3 +270,20 @@ def module_world(app: Flask, prefix: str) -> Iterator[Shared]:
     finally:
         session.close()
         empty_tables(app)
+
+
+def module_world_fixtures(prefix: str) -> tuple[Any, Any]:
+    """The ``shared`` world of a test module and the ``_empty_tables`` override that keeps its
+    rows (and those a test adds beside them) until the module's end. Assign both at module
+    level: ``shared, _empty_tables = module_world_fixtures("perm")``."""
+
+    @pytest.fixture(scope="module")
+    def shared(app: Flask) -> Iterator[Shared]:
+        with module_world(app, prefix) as world:
+            yield world
+
+    @pytest.fixture
+    def _empty_tables(shared: Shared) -> Iterator[None]:
+        yield
+
+    return shared, _empty_tables
