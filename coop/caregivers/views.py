@@ -3,6 +3,8 @@ for their own)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -99,21 +101,27 @@ def availability(slug: str, caregiver_id: int):
     return _availability_page(caregiver_id)
 
 
-@bp.route("/<int:caregiver_id>/windows", methods=["POST"])
-@roles_required(*CAREGIVER_ROLES)
-def add_window(slug: str, caregiver_id: int):
+def _add_availability(slug: str, caregiver_id: int, fields: list[str], parse: Callable[[dict], dict],
+                      add: Callable[..., object]):
+    """Post one window or exception; a refusal shows the page again with the message and the
+    values typed."""
     _may_edit_availability(caregiver_id)
     session = get_session()
-    values = form_values(WINDOW_FIELDS)
+    values = form_values(fields)
     try:
-        availability_service.add_window(session, coop_id=g.coop.id, caregiver_id=caregiver_id,
-                                    actor_id=current_user.id, **parse_window(values))
+        add(session, coop_id=g.coop.id, caregiver_id=caregiver_id, actor_id=current_user.id, **parse(values))
         session.commit()
         flash(_("Saved."), "success")
     except ValidationFailed as exc:
         session.rollback()
         return _availability_page(caregiver_id, errors=exc.fields, values=values, status=exc.status)
     return redirect(url_for("caregivers.availability", slug=slug, caregiver_id=caregiver_id))
+
+
+@bp.route("/<int:caregiver_id>/windows", methods=["POST"])
+@roles_required(*CAREGIVER_ROLES)
+def add_window(slug: str, caregiver_id: int):
+    return _add_availability(slug, caregiver_id, WINDOW_FIELDS, parse_window, availability_service.add_window)
 
 
 @bp.route("/<int:caregiver_id>/windows/<int:window_id>/delete", methods=["POST"])
@@ -131,18 +139,7 @@ def remove_window(slug: str, caregiver_id: int, window_id: int):
 @bp.route("/<int:caregiver_id>/exceptions", methods=["POST"])
 @roles_required(*CAREGIVER_ROLES)
 def add_exception(slug: str, caregiver_id: int):
-    _may_edit_availability(caregiver_id)
-    session = get_session()
-    values = form_values(EXCEPTION_FIELDS)
-    try:
-        availability_service.add_exception(session, coop_id=g.coop.id, caregiver_id=caregiver_id,
-                                    actor_id=current_user.id, **parse_exception(values))
-        session.commit()
-        flash(_("Saved."), "success")
-    except ValidationFailed as exc:
-        session.rollback()
-        return _availability_page(caregiver_id, errors=exc.fields, values=values, status=exc.status)
-    return redirect(url_for("caregivers.availability", slug=slug, caregiver_id=caregiver_id))
+    return _add_availability(slug, caregiver_id, EXCEPTION_FIELDS, parse_exception, availability_service.add_exception)
 
 
 @bp.route("/<int:caregiver_id>/exceptions/<int:exception_id>/delete", methods=["POST"])
