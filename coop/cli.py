@@ -65,6 +65,8 @@ def demo_command() -> None:
 @click.option("--no-scheduler", is_flag=True, help="Do not run the scheduled jobs in this process.")
 def serve_command(port: int, no_scheduler: bool) -> None:
     """Development server on 127.0.0.1 with the scheduler in the same process."""
+    from werkzeug.serving import run_simple
+
     from coop.jobs import start_background_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -72,7 +74,8 @@ def serve_command(port: int, no_scheduler: bool) -> None:
     if settings.run_scheduler and not no_scheduler:
         start_background_scheduler(app)
     click.echo(f"Cooparentive on http://127.0.0.1:{port}/login")
-    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
+    # Not app.run(): Flask ignores it inside a `flask`-style CLI command.
+    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
 
 
 @click.command("scheduler")

@@ -44,3 +44,31 @@ def test_create_user_gives_a_role_and_refuses_bad_input(tmp_path: Path):
                          "--password", "a long enough passphrase")
     assert duplicate.returncode != 0
     assert "Traceback" not in duplicate.stderr
+
+
+def test_serve_answers_on_127_0_0_1(tmp_path: Path):
+    import socket
+    import time
+    import urllib.request
+
+    assert run_coop(tmp_path, "init").returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "COOP_INSTANCE_PATH": str(tmp_path), "COOP_ENV": "development"}
+    env.pop("COOP_DATABASE_URL", None)
+    server = subprocess.Popen([COOP, "serve", "--port", str(port), "--no-scheduler"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
+                    status = response.status
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200
+    finally:
+        server.terminate()
+        server.wait(10)
