@@ -54,11 +54,25 @@ def drop_pg_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``postgres_only`` tests run only against PostgreSQL: their SQLite cases, and all of
+    them when no server is configured, are deselected (not skipped: there is nothing to
+    test there, e.g. a trigger that only PostgreSQL has)."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("database_url") if callspec else None
+        postgres_only = item.get_closest_marker("postgres_only") is not None
+        (drop if postgres_only and (not PG_URL or engine == "sqlite") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def pg_url_factory() -> Iterator[Callable[[], str]]:
     """Make extra empty PostgreSQL databases (migration and concurrency tests)."""
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need COOP_TEST_DATABASE_URL")
+    assert PG_URL, "mark tests using pg_url_factory as postgres_only"
     made: list[str] = []
 
     def make() -> str:

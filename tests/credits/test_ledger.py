@@ -137,9 +137,8 @@ def test_entries_cannot_be_updated_or_deleted_through_the_orm(db, make):
     db.rollback()
 
 
+@pytest.mark.postgres_only
 def test_postgresql_trigger_refuses_updates_and_deletes_in_plain_sql(app, db, make):
-    if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("the trigger is PostgreSQL's")
     household = make.household(make.coop())
     service.post_hours_worked(db, household_id=household.id, minutes=60, night_minutes=0, key="k", on_date=DAY)
     db.commit()

@@ -15,25 +15,15 @@ from solver import (
     ShiftType,
     Solution,
     Status,
-    Weights,
     solve,
     validate,
 )
+from solver.curtois import CURTOIS_WEIGHTS
 
 CURTOIS_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "curtois"
 
-#: Only coverage is priced unless a test turns a rule on.
-NEUTRAL = Weights(
-    qualification_shortfall=0,
-    professional_shortfall=0,
-    fairness_worst=0,
-    fairness_total=0,
-    night_spread=0,
-    weekend_spread=0,
-    contract_deviation=0,
-    professional_minute=0,
-    stability=0,
-)
+#: Only coverage (and requests) are priced unless a test turns a rule on: the benchmark's weights.
+NEUTRAL = CURTOIS_WEIGHTS
 
 EARLY = ShiftType("early", 7 * 60, 8 * 60)
 LATE = ShiftType("late", 15 * 60, 8 * 60)
