@@ -48,8 +48,8 @@ def pickup_json(p: PickupPerson) -> dict:
 
 
 def _check_household_access(household_id: int) -> None:
-    if "coordinator" not in g.roles and household_id not in service.household_ids_of(
-            get_session(), coop_id=g.coop.id, person_id=current_user.id):
+    if not service.may_see_household(get_session(), coop_id=g.coop.id, household_id=household_id,
+                                     person_id=current_user.id, roles=g.roles):
         abort(404)
 
 

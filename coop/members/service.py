@@ -58,6 +58,15 @@ def household_parents(session: Session, *, household_id: int) -> Sequence[Person
         Membership.household_id == household_id, Membership.role == "parent").order_by(Person.display_name)).all()
 
 
+def may_see_household(session: Session, *, coop_id: int, household_id: int, person_id: int,
+                      roles: set[str]) -> bool:
+    """Coordinators see every household of their cooperative; a parent only their own."""
+    if "coordinator" in roles:
+        household = session.get(Household, household_id)
+        return household is not None and household.coop_id == coop_id
+    return household_id in household_ids_of(session, coop_id=coop_id, person_id=person_id)
+
+
 def household_ids_of(session: Session, *, coop_id: int, person_id: int) -> set[int]:
     """The households a person belongs to as a parent in this cooperative."""
     rows = session.exec(select(Membership.household_id).where(

@@ -34,11 +34,8 @@ bp = Blueprint("members", __name__, url_prefix="/c/<slug>")
 
 
 def _may_see_household(household_id: int) -> None:
-    """Coordinators see every household of their cooperative; a parent only their own (others: 404)."""
-    if "coordinator" in g.roles:
-        service.get_household(get_session(), coop_id=g.coop.id, household_id=household_id)
-        return
-    if household_id not in service.household_ids_of(get_session(), coop_id=g.coop.id, person_id=current_user.id):
+    if not service.may_see_household(get_session(), coop_id=g.coop.id, household_id=household_id,
+                                     person_id=current_user.id, roles=g.roles):
         abort(404)
 
 
