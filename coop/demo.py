@@ -105,7 +105,7 @@ def _households(session: Session, coop: Cooperative, rng: random.Random, count: 
             session.add(PickupPerson(child_id=child.id, name=f"{rng.choice(FIRST_NAMES)} {family}",
                                      relation="grand-parent / grootouder"))
             if i == 7:
-                session.add(PickupPerson(child_id=child.id, name="(barred) former partner", is_barred=True))
+                session.add(PickupPerson(child_id=child.id, name="Ex-partenaire / ex-partner", is_barred=True))
         out.append((household, parent))
     return out
 
