@@ -21,6 +21,17 @@ from coop.cheques.models import (
 from coop.cooperatives.models import Cooperative, Site, SiteHours
 from coop.credits.models import CreditEntry, CreditSettings, CreditTransaction, PledgeChange
 from coop.members.models import Child, Household, Membership, PickupPerson
+from coop.outbox.models import OutboxMessage
+from coop.rosters.models import (
+    Roster,
+    RosterAssignment,
+    RosterFeed,
+    RosterRules,
+    RosterShift,
+    ShiftSwap,
+    ShiftTemplate,
+    SolveRun,
+)
 
 metadata = SQLModel.metadata
 
@@ -30,5 +41,6 @@ __all__ = [
     "AuditEntry", "AvailabilityException", "AvailabilityWindow", "Booking", "BookingRules", "CalendarFeed",
     "CaregiverProfile", "Child",
     "Cooperative", "Household", "Invitation", "LoginAttempt", "LoginSession", "Membership",
-    "PasswordReset", "Person", "PickupPerson", "Site", "SiteHours", "metadata",
+    "OutboxMessage", "PasswordReset", "Person", "PickupPerson", "Roster", "RosterAssignment", "RosterFeed",
+    "RosterRules", "RosterShift", "ShiftSwap", "ShiftTemplate", "Site", "SiteHours", "SolveRun", "metadata",
 ]
