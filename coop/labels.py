@@ -39,6 +39,13 @@ OBJECT_TYPE_LABELS = {
     "membership": _l("Membership"),
     "availability_window": _l("Availability"),
     "availability_exception": _l("Availability"),
+    "site": _l("Site"),
+    "pledge_scale": _l("Pledge scale"),
+    "roster": _l("Roster"),
+    "roster_rules": _l("Staffing ratios and rules"),
+    "roster_assignment": _l("Shift assignment"),
+    "shift_swap": _l("Shift swap"),
+    "handover": _l("Handover (children and pick-up persons)"),
 }
 WEEKDAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
                   _l("Saturday"), _l("Sunday"))

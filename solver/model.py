@@ -221,7 +221,7 @@ class Unmet:
     """Demand left uncovered at one occurrence, with a reason a coordinator understands.
 
     `reason` is one of: "unavailable" (nobody free), "no_qualified_available",
-    "rest_rule", "hours_cap", "shift_limit", "sequence_rule", "cost_tradeoff".
+    "already_working", "rest_rule", "hours_cap", "shift_limit", "sequence_rule", "cost_tradeoff".
     """
 
     day: int

@@ -63,7 +63,7 @@ def check_availability(problem: Problem, solution: Solution) -> list[str]:
 def check_min_rest(problem: Problem, solution: Solution) -> list[str]:
     """Shifts of one caregiver neither overlap nor leave less than the minimum rest."""
     errors = []
-    longest = max(s.start_minute + s.length_minutes for s in problem.shift_types)
+    longest = max((s.start_minute + s.length_minutes for s in problem.shift_types), default=0)
     for cg, days in _each(problem, solution):
         reach = (longest + cg.rules.min_rest_hours * 60) // MINUTES_PER_DAY + 1
         for day, shift in days.items():

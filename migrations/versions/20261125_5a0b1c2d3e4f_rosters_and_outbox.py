@@ -206,6 +206,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_shift_swap_coop_id'), ['coop_id'], unique=False)
 
     # ### end Alembic commands ###
+    _seed_shift_templates()
+
+
+# The default shifts as they were when this migration was written (code, start minute,
+# length in minutes, is night); copied, not imported, so later changes to the app's
+# defaults never change what this migration did.
+DEFAULT_SHIFTS = (("early", 420, 480, False), ("late", 900, 480, False), ("night", 1380, 480, True))
+
+
+def _seed_shift_templates() -> None:
+    """Existing sites get the default shifts: every day when open 24/7, otherwise the
+    shifts overlapping each day's opening hours (none on a day without hours)."""
+    conn = op.get_bind()
+    site = sa.table('site', sa.column('id', sa.Integer), sa.column('coop_id', sa.Integer),
+                    sa.column('is_always_open', sa.Boolean))
+    hours = sa.table('site_hours', sa.column('site_id', sa.Integer), sa.column('weekday', sa.Integer),
+                     sa.column('opens_minute', sa.Integer), sa.column('closes_minute', sa.Integer))
+    template = sa.table('shift_template', sa.column('coop_id', sa.Integer), sa.column('site_id', sa.Integer),
+                        sa.column('weekday', sa.Integer), sa.column('code', sa.String),
+                        sa.column('start_minute', sa.Integer), sa.column('length_minutes', sa.Integer),
+                        sa.column('is_night', sa.Boolean))
+    opening: dict[int, dict[int, tuple[int, int]]] = {}
+    for site_id, weekday, opens, closes in conn.execute(sa.select(hours.c.site_id, hours.c.weekday,
+                                                                  hours.c.opens_minute, hours.c.closes_minute)):
+        opening.setdefault(site_id, {})[weekday] = (opens, closes)
+    rows = []
+    for site_id, coop_id, is_always_open in conn.execute(sa.select(site.c.id, site.c.coop_id, site.c.is_always_open)):
+        for weekday in range(7):
+            day_hours = None if is_always_open else opening.get(site_id, {}).get(weekday)
+            if not is_always_open and day_hours is None:
+                continue
+            for code, start, length, is_night in DEFAULT_SHIFTS:
+                if day_hours is None or (start < day_hours[1] and day_hours[0] < start + length):
+                    rows.append({'coop_id': coop_id, 'site_id': site_id, 'weekday': weekday, 'code': code,
+                                 'start_minute': start, 'length_minutes': length, 'is_night': is_night})
+    if rows:
+        op.bulk_insert(template, rows)
 
 
 def downgrade() -> None:
