@@ -57,8 +57,34 @@ class PledgeChange(SQLModel, table=True):
     effective_month: date
     minutes: int = 0
     cents: int = 0
+    # The income band the household declared with this pledge (a PledgeScaleBand code; sensitive:
+    # shown only to coordinators and the household). None: no band declared, the plain minimum applies.
+    income_band: str | None = Field(default=None, max_length=10)
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PledgeScaleBand(SQLModel, table=True):
+    """One income band of the cooperative's sliding scale: the minimum monthly pledge is
+    ``base_minutes`` plus ``per_child_minutes`` per child (counted up to ``CHILDREN_CAP``)."""
+
+    __tablename__ = "pledge_scale_band"
+    __table_args__ = (
+        UniqueConstraint("coop_id", "code", name="uq_pledge_scale_band_code"),
+        CheckConstraint("base_minutes >= 0", name="ck_pledge_scale_band_base"),
+        CheckConstraint("per_child_minutes >= 0", name="ck_pledge_scale_band_per_child"),
+        CheckConstraint("income_up_to_cents IS NULL OR income_up_to_cents > 0", name="ck_pledge_scale_band_income"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    coop_id: int = Field(foreign_key="cooperative.id", index=True)
+    position: int
+    code: str = Field(max_length=10)
+    label: str = Field(max_length=80)
+    # The household's net monthly income up to which this band applies; None for the top band.
+    income_up_to_cents: int | None = None
+    base_minutes: int = 0
+    per_child_minutes: int = 0
 
 
 class CreditTransaction(SQLModel, table=True):

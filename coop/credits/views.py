@@ -4,6 +4,7 @@ balance and history (coordinators; parents for their own), payments, pledges, co
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,8 +13,8 @@ from flask_login import current_user
 
 from coop.auth.permissions import roles_required
 from coop.clock import local_today
-from coop.credits import pledges, service
-from coop.credits.models import CreditTransaction
+from coop.credits import pledges, scale, service
+from coop.credits.models import CreditTransaction, PledgeScaleBand
 from coop.db import get_session
 from coop.errors import DomainError
 from coop.forms import FieldParser, form_values
@@ -21,7 +22,8 @@ from coop.members.service import household_ids_of, list_households
 
 bp = Blueprint("credits", __name__, url_prefix="/c/<slug>/credits")
 PAYMENT_FIELDS = ["euros", "on_date", "memo", "idempotency_key"]
-PLEDGE_FIELDS = ["pledge_hours", "pledge_euros"]
+PLEDGE_FIELDS = ["pledge_hours", "pledge_euros", "income_band"]
+SCALE_COLUMNS = ["code", "label", "income", "base", "per_child"]
 SETTINGS_FIELDS = ["euros_per_hour", "night_weight", "minimum_pledge_hours"]
 KIND_LABELS = {"pledge_due": _l("Pledge due"), "work": _l("Hours worked"), "payment": _l("Money paid"),
                "correction": _l("Correction")}
@@ -55,16 +57,27 @@ def mine(slug: str):
 
 def _household_page(household_id: int, *, errors: dict | None = None, values: dict | None = None,
                     status: int = 200):
+    """The balance, history and pledge of a household; the pledge form shows the minimum of
+    each band of the scale for this household's children (the band is sensitive: only
+    coordinators and the household reach this page)."""
     _may_see(household_id)
     session = get_session()
     household = service.household_in_coop(session, coop_id=g.coop.id, household_id=household_id)
     lines = service.history(session, coop_id=g.coop.id, household_id=household_id)
+    next_period = pledges.next_month(local_today(g.coop.timezone))
+    band = scale.declared_band(session, household_id=household_id, period=next_period)
+    children = scale.children_count(session, household_id=household_id, period=next_period)
+    bands = scale.get_scale(session, coop_id=g.coop.id)
     values = {"idempotency_key": uuid.uuid4().hex, "on_date": local_today(g.coop.timezone).isoformat(),
-              **(values or {})}
+              "pledge_hours": f"{household.pledge_minutes / 60:g}",
+              "pledge_euros": f"{household.pledge_cents / 100:.2f}", "income_band": band or "", **(values or {})}
     return render_template("credits/household.html", household=household, lines=list(reversed(lines)),
                            balance=lines[-1].balance_after if lines else 0,
                            pledge_history=pledges.pledge_history(session, household_id=household_id),
                            settings=service.get_settings(session, coop_id=g.coop.id),
+                           scale=[(b, scale.band_minimum(b, children)) for b in bands], children=children,
+                           band_options=[(b.code, f"{b.code} · {b.label}") for b in bands],
+                           minimum=scale.minimum_for(session, household=household, period=next_period),
                            errors=errors or {}, values=values), status
 
 
@@ -98,17 +111,21 @@ def record_payment(slug: str, household_id: int):
 
 
 @bp.route("/households/<int:household_id>/pledge", methods=["POST"])
-@roles_required("coordinator")
+@roles_required("coordinator", "parent")
 def change_pledge(slug: str, household_id: int):
+    _may_see(household_id)
     session = get_session()
     values = form_values(PLEDGE_FIELDS)
     try:
         p = FieldParser(values)
-        minutes = p.decimal_hundredths("pledge_hours") * 60 // 100
+        minutes = p.hours_as_minutes("pledge_hours")
         cents = p.decimal_hundredths("pledge_euros")
+        if scale.get_scale(session, coop_id=g.coop.id) and not values["income_band"]:
+            p.errors["income_band"] = _l("Choose the band of your household's income.")
         p.raise_if_errors()
         change = pledges.set_pledge(session, coop_id=g.coop.id, household_id=household_id, minutes=minutes,
-                                    cents=cents, today=local_today(g.coop.timezone), actor_id=current_user.id)
+                                    cents=cents, today=local_today(g.coop.timezone), actor_id=current_user.id,
+                                    income_band=values["income_band"] or None)
         session.commit()
     except DomainError as exc:
         session.rollback()
@@ -164,6 +181,68 @@ def settings(slug: str):
             session.rollback()
             return render_template("credits/settings.html", values=values, errors=exc.fields), exc.status
     return render_template("credits/settings.html", values=values, errors={})
+
+
+def _scale_values(bands: Sequence[PledgeScaleBand]) -> dict[str, str]:
+    """The saved bands as the form's fields (block ``i`` holds band ``i``)."""
+    values = {}
+    for i, band in enumerate(bands):
+        income = "" if band.income_up_to_cents is None else f"{band.income_up_to_cents / 100:.2f}"
+        values.update({f"code-{i}": band.code, f"label-{i}": band.label, f"income-{i}": income,
+                       f"base-{i}": f"{band.base_minutes / 60:g}",
+                       f"per_child-{i}": f"{band.per_child_minutes / 60:g}"})
+    return values
+
+
+def _parse_scale(values: dict[str, str]) -> tuple[list[scale.BandInput], list[int]]:
+    """The filled rows of the form as bands, and the row number of each (for the messages)."""
+    p = FieldParser(values)
+    bands, rows = [], []
+    for i in range(scale.MAX_BANDS):
+        if not any(values[f"{column}-{i}"] for column in SCALE_COLUMNS):
+            continue
+        income = p.decimal_hundredths(f"income-{i}") if values[f"income-{i}"] else None
+        bands.append(scale.BandInput(code=values[f"code-{i}"], label=values[f"label-{i}"], income_up_to_cents=income,
+                                     base_minutes=p.hours_as_minutes(f"base-{i}"),
+                                     per_child_minutes=p.hours_as_minutes(f"per_child-{i}")))
+        rows.append(i)
+    p.raise_if_errors()
+    return bands, rows
+
+
+@bp.route("/scale", methods=["GET", "POST"])
+@roles_required("coordinator")
+def edit_scale(slug: str):
+    """The sliding scale: one block per income band, plus empty blocks to add bands."""
+    session = get_session()
+    values = _scale_values(scale.get_scale(session, coop_id=g.coop.id))
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        values = form_values(f"{column}-{i}" for i in range(scale.MAX_BANDS) for column in SCALE_COLUMNS)
+        rows: list[int] = []
+        try:
+            bands, rows = _parse_scale(values)
+            scale.save_scale(session, coop_id=g.coop.id, bands=bands, actor_id=current_user.id)
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("credits.edit_scale", slug=slug))
+        except DomainError as exc:
+            session.rollback()
+            # The service numbers the filled bands; the form numbers every block.
+            errors = {_form_row_name(name, rows): message for name, message in exc.fields.items()}
+            status = exc.status
+    shown = min(scale.MAX_BANDS, max(4, sum(1 for i in range(scale.MAX_BANDS) if values.get(f"code-{i}")) + 2))
+    return render_template("credits/scale.html", values=values, errors=errors, rows=range(shown),
+                           settings=service.get_settings(session, coop_id=g.coop.id)), status
+
+
+def _form_row_name(name: str, rows: list[int]) -> str:
+    """``base-1`` (the second filled band) → ``base-3`` when that band was typed in block 3."""
+    field, _sep, index = name.rpartition("-")
+    if field and index.isdigit() and rows and int(index) < len(rows):
+        return f"{field}-{rows[int(index)]}"
+    return name
 
 
 @bp.app_template_filter("signed_hours")

@@ -9,6 +9,7 @@ from flask_login import current_user
 from coop.auth import service as auth_service
 from coop.auth.permissions import roles_required
 from coop.clock import local_today
+from coop.credits.pledges import save_household_with_pledge
 from coop.db import get_session
 from coop.forms import form_values
 from coop.members import children as children_service
@@ -78,8 +79,9 @@ def get_household(slug: str, household_id: int):
 @roles_required("coordinator")
 def create_household(slug: str):
     session = get_session()
-    household = service.save_household(session, coop_id=g.coop.id, household_id=None,
-                                       data=parse_household(form_values(HOUSEHOLD_FIELDS)), actor_id=current_user.id)
+    household = save_household_with_pledge(session, coop_id=g.coop.id, household_id=None,
+                                           data=parse_household(form_values(HOUSEHOLD_FIELDS)),
+                                           actor_id=current_user.id, today=local_today(g.coop.timezone))
     session.commit()
     return jsonify(household_json(household)), 201
 
@@ -88,8 +90,9 @@ def create_household(slug: str):
 @roles_required("coordinator")
 def update_household(slug: str, household_id: int):
     session = get_session()
-    household = service.save_household(session, coop_id=g.coop.id, household_id=household_id,
-                                       data=parse_household(form_values(HOUSEHOLD_FIELDS)), actor_id=current_user.id)
+    household = save_household_with_pledge(session, coop_id=g.coop.id, household_id=household_id,
+                                           data=parse_household(form_values(HOUSEHOLD_FIELDS)),
+                                           actor_id=current_user.id, today=local_today(g.coop.timezone))
     session.commit()
     return jsonify(household_json(household))
 

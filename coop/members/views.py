@@ -10,6 +10,7 @@ from flask_login import current_user
 from coop.auth import service as auth_service
 from coop.auth.permissions import roles_required
 from coop.clock import local_today
+from coop.credits.pledges import save_household_with_pledge
 from coop.db import get_session
 from coop.errors import Conflict, DomainError, ValidationFailed
 from coop.forms import form_values
@@ -54,8 +55,9 @@ def edit_household(slug: str, household_id: int | None):
     if request.method == "POST":
         values = form_values(HOUSEHOLD_FIELDS)
         try:
-            household = service.save_household(session, coop_id=g.coop.id, household_id=household_id,
-                                               data=parse_household(values), actor_id=current_user.id)
+            household = save_household_with_pledge(session, coop_id=g.coop.id, household_id=household_id,
+                                                   data=parse_household(values), actor_id=current_user.id,
+                                                   today=local_today(g.coop.timezone))
             session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("members.household", slug=slug, household_id=household.id))
