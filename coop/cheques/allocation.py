@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from coop.cheques.models import ChequeCard, ChequeLot, ChequeMovement, ChequeScheme
@@ -41,10 +41,13 @@ def quota_for(*, scheme: ChequeScheme, household: Household, period: date, this_
 
 
 def pending_household_ids(session: Session, *, coop_id: int, period: date) -> list[int]:
-    """Households of the cooperative that have no lot for ``period`` yet."""
+    """Households of the cooperative that have no lot for ``period`` yet (and had not left
+    before the month began)."""
     done = select(ChequeLot.household_id).where(ChequeLot.coop_id == coop_id, ChequeLot.period == period)
     return list(session.exec(select(Household.id).where(Household.coop_id == coop_id,
-                                                        col(Household.id).not_in(done))
+                                                        col(Household.id).not_in(done),
+                                                        or_(col(Household.left_on).is_(None),
+                                                            col(Household.left_on) > period))
                              .order_by(col(Household.id))).all())
 
 

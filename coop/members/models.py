@@ -33,6 +33,9 @@ class Household(SQLModel, table=True):
     single_parent_since: date | None = None
     pledge_minutes: int = 0
     pledge_cents: int = 0
+    # The day the household left the cooperative (set when its data is erased): from then on
+    # it gets no cheques, owes no pledge and no longer counts towards a vote's quorum.
+    left_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
