@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
@@ -31,6 +32,22 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def insert_unique(session: Session, row: Any, error: Exception) -> None:
+    """Add and flush ``row`` in a savepoint; if a unique constraint refuses it, raise ``error``.
+
+    Services check for duplicates first, which is enough on SQLite (one writer at a time) but
+    not on PostgreSQL, where two simultaneous requests can both pass the check: the second
+    insert then waits for the first to commit and hits the constraint. Turning that into the
+    same domain error the check gives keeps the answer a clear 4xx instead of a 500.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise error from exc
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:

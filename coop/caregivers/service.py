@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from coop.audit.service import record
 from coop.auth.models import Person
 from coop.caregivers.models import KINDS, CaregiverProfile
+from coop.db import insert_unique
 from coop.errors import Conflict, NotFound, ValidationFailed
 from coop.members.models import Household, Membership
 
@@ -106,8 +107,9 @@ def save_caregiver(session: Session, *, coop_id: int, caregiver_id: int | None, 
         setattr(profile, name, value)
     if data.kind != "staff":
         profile.contract_minutes_per_week = 0
-    session.add(profile)
-    session.flush()
+    insert_unique(session, profile, Conflict(_l("This person already has a caregiver profile."),
+                                             code="duplicate_caregiver",
+                                             fields={"person_id": _l("This person already has a caregiver profile.")}))
     record(session, coop_id=coop_id, actor_id=actor_id, action="create" if caregiver_id is None else "update",
            object_type="caregiver", object_id=profile.id)
     return profile

@@ -10,8 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from coop.cooperatives.models import Cooperative, Site, SiteHours
+from coop.db import insert_unique
 from coop.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from coop.members.models import Membership
+from coop.rosters.templates import seed_defaults
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 LANGUAGES = ("fr", "nl", "en")
@@ -132,8 +134,8 @@ def save_site(session: Session, *, coop_id: int, site_id: int | None, name: str,
         site = Site(coop_id=coop_id, name="", address="", capacity=0)
     site.name, site.address, site.capacity, site.beds = name.strip(), address.strip(), capacity, beds
     site.is_always_open = is_always_open
-    session.add(site)
-    session.flush()
+    insert_unique(session, site, ValidationFailed(_l("Check the form."),
+                                                  fields={"name": _l("Another site already has this name.")}))
     for row in site_hours(session, site_id=site.id).values():
         session.delete(row)
     session.flush()
@@ -141,4 +143,6 @@ def save_site(session: Session, *, coop_id: int, site_id: int | None, name: str,
         for weekday, (opens, closes) in sorted(hours.items()):
             session.add(SiteHours(site_id=site.id, weekday=weekday, opens_minute=opens, closes_minute=closes))
     session.flush()
+    if not site_id:
+        seed_defaults(session, site=site)
     return site
