@@ -41,11 +41,20 @@ class Settings:
     sqlite_busy_timeout_ms: int = 15000
     run_scheduler: bool = True
     trusted_proxies: int = 0
+    log_format: str = ""  # json or text; unset: json in production
+    # Retention periods in days (0: keep forever), applied daily by the retention job.
+    retention_cancelled_bookings_days: int = 365
+    retention_audit_log_days: int = 730
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def resolved_log_format(self) -> str:
+        """``json`` or ``text``; unset means JSON lines in production, text elsewhere."""
+        return self.log_format or ("json" if self.is_production else "text")
 
     @property
     def resolved_database_url(self) -> str:
@@ -60,6 +69,10 @@ class Settings:
             raise SettingsError(f"COOP_ENV must be development, testing or production, not {self.env!r}")
         if self.is_production and (self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32):
             raise SettingsError("Production needs COOP_SECRET_KEY: a random string of 32+ characters.")
+        if self.retention_cancelled_bookings_days < 0 or self.retention_audit_log_days < 0:
+            raise SettingsError("Retention periods are numbers of days, 0 (keep forever) or more.")
+        if self.log_format not in {"", "json", "text"}:
+            raise SettingsError(f"COOP_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.default_language not in self.languages:
             raise SettingsError(f"default_language {self.default_language!r} is not one of {self.languages}")
         return self

@@ -15,6 +15,7 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     """Wire settings, database, login, languages, CSRF and blueprints. It never migrates,
     seeds, starts the scheduler or touches the network."""
     from coop import db, errorpages, i18n, labels, security
+    from coop import logging as logs
     from coop.audit.views import bp as audit_bp
     from coop.auth.login import init_app as init_login
     from coop.auth.passwords import use_fast_hashing
@@ -30,9 +31,17 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     from coop.cooperatives.views import bp as cooperatives_bp
     from coop.credits.api import bp as credits_api
     from coop.credits.views import bp as credits_bp
+    from coop.governance import history as governance_history
+    from coop.governance.views import bp as governance_bp
     from coop.home.views import bp as home_bp
     from coop.members.api import bp as members_api
     from coop.members.views import bp as members_bp
+    from coop.openapi import bp as openapi_bp
+    from coop.outbox.views import bp as outbox_bp
+    from coop.privacy.views import bp as privacy_bp
+    from coop.rosters.caregiver_views import bp as shifts_bp
+    from coop.rosters.template_views import bp as roster_setup_bp
+    from coop.rosters.views import bp as rosters_bp
     from coop.statements.views import bp as statements_bp
 
     if not isinstance(settings, Settings):
@@ -51,9 +60,12 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
         use_fast_hashing()
 
     db.init_app(app, db.Database(settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms))
+    # First of the request hooks, so that requests refused by the later ones are logged too.
+    logs.init_app(app)
     init_login(app)
     i18n.init_app(app)
     labels.init_app(app)
+    governance_history.init_app(app)
     CSRFProtect(app)
     security.init_app(app, production=settings.is_production)
     errorpages.init_app(app)
@@ -62,6 +74,13 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     for blueprint in (credits_bp, credits_api, cheques_bp, cheque_scheme_bp, cheques_api, statements_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(governance_bp)
+    app.register_blueprint(roster_setup_bp)
+    app.register_blueprint(rosters_bp)
+    app.register_blueprint(shifts_bp)
+    app.register_blueprint(outbox_bp)
+    app.register_blueprint(openapi_bp)
+    app.register_blueprint(privacy_bp)
     from coop.cli import register_commands
 
     register_commands(app)

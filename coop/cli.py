@@ -1,20 +1,28 @@
-"""The `coop` command: init, demo, serve, scheduler, create-user."""
+"""The `coop` command: init, demo, serve, scheduler, create-user, solve, worker (and the cheques and
+statements groups)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
+from coop.backup import backup_command, restore_command
 from coop.cheques.commands import cheques_group
 from coop.db import session_scope
+from coop.rosters.commands import solve_command, worker_command
 from coop.statements.commands import statements_command
 
 
 def _create_app() -> Flask:
     from coop import create_app
+    from coop.logging import configure
 
-    return create_app()
+    app = create_app()
+    configure(app.extensions["coop.settings"])
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
@@ -27,6 +35,10 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(cheques_group)
     app.cli.add_command(statements_command)
+    app.cli.add_command(solve_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("init")
@@ -43,7 +55,8 @@ def init_command() -> None:
 @click.command("demo")
 def demo_command() -> None:
     """Load the demo cooperatives (deterministic; safe to run twice) and say how to log in."""
-    from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+    from coop.clock import local_today
+    from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo, publish_demo_rosters
     from coop.schema import upgrade
 
     settings = current_app.extensions["coop.settings"]
@@ -52,6 +65,8 @@ def demo_command() -> None:
     with session_scope() as session:
         slugs, created = load_demo(session)
     click.echo("Demo data loaded." if created else "Demo data was already there.")
+    for published in publish_demo_rosters(current_app.extensions["coop.db"], today=local_today(settings.timezone)):
+        click.echo(f"Roster published: {published}")
     for slug in slugs:
         click.echo(f"slug: {slug}")
     click.echo(f"Open {settings.base_url}/login and log in as one of:")
@@ -72,24 +87,51 @@ def serve_command(port: int, no_scheduler: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.extensions["coop.settings"]
     if settings.run_scheduler and not no_scheduler:
-        start_background_scheduler(app)
+        from coop.scheduling import scheduler_lock
+
+        # Kept in the app so the lock lives (and stays held) as long as the server.
+        lock = app.extensions["coop.scheduler_lock"] = scheduler_lock(app.extensions["coop.db"],
+                                                                      settings.instance_path)
+        if lock.try_acquire():
+            start_background_scheduler(app)
+        else:
+            click.echo("Another scheduler is active: this server runs no scheduled jobs.")
     click.echo(f"Cooparentive on http://127.0.0.1:{port}/login")
     # Not app.run(): Flask ignores it inside a `flask`-style CLI command.
     run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
 
 
 @click.command("scheduler")
-def scheduler_command() -> None:
-    """Run the scheduled jobs alone (production: one such process beside the web workers)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+@click.option("--retry-seconds", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="How often a waiting scheduler tries to take over (and the active one checks its lock).")
+def scheduler_command(retry_seconds: float) -> None:
+    """Run the scheduled jobs alone (production: beside the web workers). Start one per host if
+    you like: one is active, the others wait and take over when it stops."""
+    import signal
+    import threading
+
+    from apscheduler.schedulers.background import BackgroundScheduler
 
     from coop.jobs import register_jobs
+    from coop.scheduling import run_as_singleton, scheduler_lock
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    scheduler = BlockingScheduler(timezone=app.extensions["coop.settings"].timezone)
-    register_jobs(scheduler, app)
-    click.echo("Scheduler running; Ctrl+C to stop.")
-    scheduler.start()
+    settings = app.extensions["coop.settings"]
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def start() -> Callable[[], None]:
+        scheduler = BackgroundScheduler(timezone=settings.timezone)
+        register_jobs(scheduler, app)
+        scheduler.start()
+        return scheduler.shutdown
+
+    messages = {"waiting": "Another scheduler is active: waiting to take over.",
+                "active": "Scheduler active: running the jobs; Ctrl+C to stop.",
+                "lost": "Scheduler lock lost (database connection closed): jobs stopped."}
+    run_as_singleton(scheduler_lock(app.extensions["coop.db"], settings.instance_path), start=start, stop=stop,
+                     retry_seconds=retry_seconds, on_state=lambda state: click.echo(messages[state]))
 
 
 @click.command("create-user")

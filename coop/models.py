@@ -19,7 +19,8 @@ from coop.cheques.models import (
     ProviderUser,
 )
 from coop.cooperatives.models import Cooperative, Site, SiteHours
-from coop.credits.models import CreditEntry, CreditSettings, CreditTransaction, PledgeChange
+from coop.credits.models import CreditEntry, CreditSettings, CreditTransaction, PledgeChange, PledgeScaleBand
+from coop.governance.models import GovernanceRules, Proposal, SettingChange, Vote
 from coop.members.models import Child, Household, Membership, PickupPerson
 from coop.outbox.models import OutboxMessage
 from coop.rosters.models import (
@@ -37,10 +38,12 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ChequeCard", "ChequeDispute", "ChequeLot", "ChequeMovement", "ChequeRedemption", "ChequeScheme", "ChequeService",
-    "CreditEntry", "CreditSettings", "CreditTransaction", "PledgeChange", "Provider", "ProviderService", "ProviderUser",
+    "CreditEntry", "CreditSettings", "CreditTransaction", "PledgeChange", "PledgeScaleBand",
+    "Provider", "ProviderService", "ProviderUser",
     "AuditEntry", "AvailabilityException", "AvailabilityWindow", "Booking", "BookingRules", "CalendarFeed",
     "CaregiverProfile", "Child",
     "Cooperative", "Household", "Invitation", "LoginAttempt", "LoginSession", "Membership",
+    "GovernanceRules", "Proposal", "SettingChange", "Vote",
     "OutboxMessage", "PasswordReset", "Person", "PickupPerson", "Roster", "RosterAssignment", "RosterFeed",
     "RosterRules", "RosterShift", "ShiftSwap", "ShiftTemplate", "Site", "SiteHours", "SolveRun", "metadata",
 ]

@@ -18,10 +18,13 @@ from coop.auth.permissions import PUBLIC, Access, access_of
 from tests.conftest import make_settings
 
 # The short, explicit list of endpoints anyone may use without logging in. Reviewed:
-# bookings.calendar is a household's iCalendar feed behind a secret 256-bit token (404 otherwise).
+# bookings.calendar is a household's iCalendar feed behind a secret 256-bit token (404 otherwise);
+# shifts.calendar is a caregiver's feed of published shifts, behind the same kind of token;
+# openapi.document describes the JSON API (paths and fields, no data).
 PUBLIC_ENDPOINTS = frozenset({
     "static", "auth.login", "auth.accept_invitation", "auth.forgot_password", "auth.reset_password",
-    "home.index", "home.set_language", "home.health", "bookings.calendar",
+    "home.index", "home.set_language", "home.health", "bookings.calendar", "shifts.calendar",
+    "openapi.document",
 })
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -45,8 +48,9 @@ class Action:
 
     @property
     def id_params(self) -> tuple[str, ...]:
-        """The URL parameters naming rows (everything but the cooperative's slug)."""
-        return tuple(p for p in self.params if p != "slug")
+        """The URL parameters naming rows (everything but the cooperative's slug and an ISO
+        week, which names a period that every cooperative has)."""
+        return tuple(p for p in self.params if p not in ("slug", "week"))
 
     @property
     def is_api(self) -> bool:

@@ -104,6 +104,9 @@ PAYLOADS: dict[str, Payload] = {
     "bookings.new": _booking, "bookings_api.create": _booking, "bookings_api.create_series": _booking,
     "bookings.cancel": EMPTY, "bookings_api.cancel": EMPTY,
     "bookings.new_feed": lambda world, ids, action: {"household_id": ids["household_id"]},
+    "rosters.solve": EMPTY, "rosters.pin": EMPTY, "rosters.unpin": EMPTY, "rosters.remove": EMPTY,
+    "rosters.assign": lambda world, ids, action: {"caregiver_id": ids["caregiver_id"]},
+    "rosters.publish": lambda world, ids, action: {"roster_id": ids["roster_id"]},
     "home.new_cooperative": lambda world, ids, action: {"slug": f"new-{world.coop_a.slug}", "name": "New cooperative",
                                                         "language": "fr"},
 }

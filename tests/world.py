@@ -25,17 +25,21 @@ from sqlmodel import select as select_model
 from coop.auth.models import Person
 from coop.auth.service import add_membership, create_person
 from coop.bookings.models import Booking
+from coop.bookings.times import to_utc
 from coop.caregivers.models import AvailabilityException, AvailabilityWindow, CaregiverProfile
 from coop.cheques.models import ChequeDispute, ChequeRedemption, ChequeService, Provider, ProviderUser
-from coop.clock import utcnow
+from coop.clock import local_today, utcnow
 from coop.cooperatives.models import Cooperative
 from coop.credits.service import record_payment
+from coop.governance.models import Proposal
 from coop.members.models import Household, Membership, PickupPerson
 from coop.models import metadata
+from coop.rosters.models import Roster, RosterAssignment, RosterShift, ShiftSwap, SolveRun, monday_of
+from coop.rosters.weeks import format_week
 from tests.conftest import PASSWORD, Factory, login
 
 ROLES = ("coordinator", "parent", "staff", "professional", "provider")
-CAREGIVER_PARAMS = ("caregiver_id", "window_id", "exception_id")
+CAREGIVER_PARAMS = ("caregiver_id", "window_id", "exception_id", "published_assignment_id", "swap_id")
 # Parameters naming rows that belong to one household or one caregiver: a parent or a
 # caregiver may use only their own, a coordinator any of the cooperative's.
 SCOPED_PARAMS = frozenset({"household_id", "child_id", "pickup_id", "booking_id", "transaction_id",
@@ -161,6 +165,75 @@ def _redemptions(session: Session, coop: Cooperative, household_id: int, partner
     return {"redemption_id": used[1].id, "dispute_id": dispute.id}
 
 
+def _draft_roster(session: Session, coop: Cooperative, site_id: int, caregiver_id: int) -> Ids:
+    """Next week's draft roster (made by a finished solve run): one Tuesday 07:00-15:00 shift
+    with the caregiver on it, inside their availability, so it may be published."""
+    monday = monday_of(local_today()) + timedelta(days=7)
+    roster = Roster(coop_id=coop.id, week_start=monday, solver_status="optimal", objective=0, bound=0)
+    session.add(roster)
+    session.flush()
+    start = to_utc(monday + timedelta(days=1), 7 * 60, coop.timezone)
+    shift = RosterShift(roster_id=roster.id, site_id=site_id, code="early", start_at=start,
+                        end_at=start + timedelta(hours=8), required=1)
+    session.add(shift)
+    session.flush()
+    assignment = RosterAssignment(roster_id=roster.id, shift_id=shift.id, caregiver_id=caregiver_id)
+    run = SolveRun(coop_id=coop.id, week_start=monday, status="done", progress="done", roster_id=roster.id)
+    session.add_all([assignment, run])
+    session.flush()
+    return {"week": format_week(monday), "roster_id": roster.id, "shift_id": shift.id, "assignment_id": assignment.id,
+            "run_id": run.id}
+
+
+def _published_week(session: Session, coop: Cooperative, site_id: int) -> tuple[RosterShift, RosterShift]:
+    """This week's published roster: a shift spanning now (the handover's) and the next one."""
+    roster = Roster(coop_id=coop.id, week_start=monday_of(local_today()), status="published",
+                    published_at=utcnow())
+    session.add(roster)
+    session.flush()
+    start = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    shifts = tuple(RosterShift(roster_id=roster.id, site_id=site_id, code=code, start_at=start + timedelta(hours=hours),
+                               end_at=start + timedelta(hours=hours + 8), required=1)
+                   for code, hours in (("early", 0), ("late", 8)))
+    session.add_all(shifts)
+    session.flush()
+    return shifts
+
+
+def _on_shifts(session: Session, shifts: tuple[RosterShift, RosterShift], holder: Ids, offered_to: int | None) -> int:
+    """The holder on both shifts (``published_assignment_id``: the later one, which they offer to
+    ``offered_to``, None meaning anyone qualified); returns that offer's id."""
+    now_on, later = (RosterAssignment(roster_id=s.roster_id, shift_id=s.id, caregiver_id=holder["caregiver_id"])
+                     for s in shifts)
+    session.add_all([now_on, later])
+    session.flush()
+    swap = ShiftSwap(coop_id=session.get(Roster, later.roster_id).coop_id, assignment_id=later.id,
+                     from_caregiver_id=holder["caregiver_id"], to_caregiver_id=offered_to)
+    session.add(swap)
+    session.flush()
+    holder["published_assignment_id"] = later.id
+    return swap.id
+
+
+def _published_ring(session: Session, coop: Cooperative, site_id: int, holders: list[Ids]) -> tuple[RosterShift, ...]:
+    """Each holder offers their later shift to the next one (the last to the first), so every
+    holder's ``swap_id`` is an offer made to them."""
+    shifts = _published_week(session, coop, site_id)
+    for i, holder in enumerate(holders):
+        taker = holders[(i + 1) % len(holders)]
+        taker["swap_id"] = _on_shifts(session, shifts, holder, taker["caregiver_id"])
+    return shifts
+
+
+def _proposal(session: Session, coop: Cooperative, author: Person) -> int:
+    """An open vote of the cooperative (the decisions pages' ``proposal_id``)."""
+    proposal = Proposal(coop_id=coop.id, title=f"Proposal of {coop.name}", text="Let us decide.",
+                        author_id=author.id, closes_at=utcnow() + timedelta(days=30))
+    session.add(proposal)
+    session.flush()
+    return proposal.id
+
+
 def _membership_id(session: Session, coop: Cooperative, person: Person) -> int:
     return session.exec(select_model(Membership.id).where(Membership.coop_id == coop.id,
                                                           Membership.person_id == person.id)).one()
@@ -196,7 +269,11 @@ def build_world(make: Factory, prefix: str = "", *, with_others: bool = True) ->
         parent_name="Mia Parent", email=f"parent@{a_mail}", pickup_name=marker_barred, is_protected=True)
     partner_a = _partner(session, coop_a, "Alpha babysitting", people["provider"])
     provider_membership = _membership_id(session, coop_a, people["provider"])
+    rows["family"].update(_draft_roster(session, coop_a, site_a, rows["coordinator"]["caregiver_id"]))
+    shifts_a = _published_ring(session, coop_a, site_a, [rows[k] for k in ("family", "coordinator", "staff",
+                                                                         "professional")])
     rows["family"].update(membership_id=provider_membership, provider_id=partner_a,
+                          proposal_id=_proposal(session, coop_a, people["coordinator"]),
                           **_redemptions(session, coop_a, rows["family"]["household_id"], partner_a))
     if not with_others:
         session.commit()
@@ -205,7 +282,9 @@ def build_world(make: Factory, prefix: str = "", *, with_others: bool = True) ->
     rows["neighbour"], people["neighbour"] = _family(
         make, coop_a, site_a, name="Neighbour family", address="Rue Blaes 9, 1000 Bruxelles",
         parent_name="Nico Neighbour", email=f"neighbour@{a_mail}", pickup_name="Barred neighbour person")
+    rows["neighbour"]["swap_id"] = _on_shifts(session, shifts_a, rows["neighbour"], rows["coordinator"]["caregiver_id"])
     rows["neighbour"].update(membership_id=provider_membership, provider_id=partner_a,
+                             proposal_id=rows["family"]["proposal_id"],
                              **_redemptions(session, coop_a, rows["neighbour"]["household_id"], partner_a))
 
     people["coordinator_b"] = _person(session, coop_b, "coordinator", f"Coordinator {b_token}",
@@ -215,7 +294,10 @@ def build_world(make: Factory, prefix: str = "", *, with_others: bool = True) ->
         make, coop_b, site_b, name=f"Family {b_token}", address=f"Rue {b_token} 2, 1030 Schaerbeek",
         parent_name=f"Parent {b_token}", email=f"parent@{b_mail}", pickup_name=f"Barred {b_token}")
     partner_b = _partner(session, coop_b, f"Partner {b_token}")
+    rows["b"].update(_draft_roster(session, coop_b, site_b, rows["b"]["caregiver_id"]))
+    rows["b"]["swap_id"] = _on_shifts(session, _published_week(session, coop_b, site_b), rows["b"], None)
     rows["b"].update(membership_id=_membership_id(session, coop_b, people["parent_b"]), provider_id=partner_b,
+                     proposal_id=_proposal(session, coop_b, people["parent_b"]),
                      **_redemptions(session, coop_b, rows["b"]["household_id"], partner_b))
     session.commit()
     return World(coop_a=coop_a, coop_b=coop_b, people=people, rows=rows, marker_address=marker_address,

@@ -5,7 +5,10 @@ tables may still reference the row; on SQLite the write session's ``BEGIN IMMEDI
 concurrent requests for the same site or child queue up, so capacity and beds are never oversold.
 
 ``household_ids`` says whose children the actor may book for: a parent's households, or
-``None`` for a coordinator (any household of the cooperative)."""
+``None`` for a coordinator (any household of the cooperative).
+
+A late booking, or a cancellation, touching a week whose roster is published queues a repair
+solve of that week in the same transaction (`rosters.runs.request_repairs`)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from coop.cooperatives.models import Site
 from coop.cooperatives.service import site_hours
 from coop.errors import Conflict, DomainError, NotFound, ValidationFailed
 from coop.members.models import Child
+from coop.rosters.runs import request_repairs
 
 MAX_SERIES_WEEKS = 26
 
@@ -133,6 +137,9 @@ def book_series(session: Session, *, coop_id: int, timezone: str, child_id: int,
         raise SeriesRefused(refusals)
     session.add_all(accepted)
     session.flush()
+    late = [(b.start_at, b.end_at) for b in accepted if b.is_late]
+    if late:
+        request_repairs(session, coop_id=coop_id, stays=late, actor_id=actor_id)
     return accepted
 
 
@@ -157,6 +164,7 @@ def cancel(session: Session, *, coop_id: int, booking_id: int, actor_id: int | N
     booking.cancelled_at, booking.cancelled_by_id = now, actor_id
     session.add(booking)
     session.flush()
+    request_repairs(session, coop_id=coop_id, stays=[(booking.start_at, booking.end_at)], actor_id=actor_id)
     return booking
 
 

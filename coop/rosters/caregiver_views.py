@@ -124,9 +124,14 @@ def offer(slug: str, published_assignment_id: int):
                            options=[("", _("Anyone qualified"))] + colleagues), status
 
 
-@bp.route("/<int:published_assignment_id>/cancel", methods=["POST"])
+@bp.route("/<int:published_assignment_id>/cancel", methods=["GET", "POST"])
 @roles_required(*CAREGIVER_ROLES)
 def cancel(slug: str, published_assignment_id: int):
+    """A confirmation page first: one stray tap on a phone must not call off a shift."""
+    if request.method == "GET":
+        held = swaps.own_future_shift(get_session(), coop_id=g.coop.id, assignment_id=published_assignment_id,
+                                      caregiver_id=_acting(), now=utcnow())
+        return render_template("shifts/cancel.html", held=held)
     try:
         attendance_service.cancel_shift(get_session(), coop_id=g.coop.id, assignment_id=published_assignment_id,
                            caregiver_id=_acting(), actor_id=current_user.id, now=utcnow())

@@ -297,7 +297,11 @@ def test_a_refused_swap_is_explained_on_the_page(db: Session, week: Week, login_
 def test_cannot_make_it_page_only_for_ones_own_shift(db: Session, week: Week, login_as) -> None:
     third, giver = (login_as(db.get(Person, week.person_ids[k])) for k in ("third", "giver"))
     url = f"/c/{week.coop.slug}/shifts/{week.given.id}/cancel"
-    assert third.post(url).status_code == 404
+    assert third.get(url).status_code == 404 and third.post(url).status_code == 404
+    confirm = giver.get(url)  # a page asks first; looking at it changes nothing
+    assert confirm.status_code == 200 and f'action="{url}"' in confirm.get_data(as_text=True)
+    db.rollback()
+    assert db.get(RosterAssignment, week.given.id).attendance is None
     assert giver.post(url).status_code == 302
     db.rollback()
     assert db.get(RosterAssignment, week.given.id).attendance == "absent"
