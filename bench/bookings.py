@@ -204,7 +204,7 @@ def main() -> None:
             ok, latencies, failures = http_round(
                 clients[:n],
                 children[:n],
-                f"/api/c/{coop.slug}/bookings",
+                f"/api/v1/coops/{coop.slug}/bookings",
                 site.id,
                 first,
                 args.seconds,

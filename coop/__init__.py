@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings, load_settings
@@ -17,7 +16,9 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     from coop import db, errorpages, i18n, labels, security
     from coop import logging as logs
     from coop.audit.views import bp as audit_bp
+    from coop.auth.api import bp as auth_api
     from coop.auth.login import init_app as init_login
+    from coop.auth.login import init_csrf
     from coop.auth.passwords import use_fast_hashing
     from coop.auth.views import bp as auth_bp
     from coop.bookings.api import bp as bookings_api
@@ -66,11 +67,11 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     labels.init_app(app)
     governance_history.init_app(app)
-    CSRFProtect(app)
+    init_csrf(app)
     security.init_app(app, production=settings.is_production)
     errorpages.init_app(app)
     for blueprint in (home_bp, auth_bp, cooperatives_bp, members_bp, caregivers_bp, audit_bp, bookings_bp,
-                      cooperatives_api, members_api, caregivers_api, bookings_api):
+                      auth_api, cooperatives_api, members_api, caregivers_api, bookings_api):
         app.register_blueprint(blueprint)
     for blueprint in (credits_bp, credits_api, cheques_bp, cheque_scheme_bp, cheques_api, statements_bp):
         app.register_blueprint(blueprint)

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from werkzeug.routing import Rule
 
+from coop.auth.api import TOKEN_FIELDS
 from coop.auth.permissions import PUBLIC, Access, access_of, public
 from coop.bookings.forms import API_FIELDS as BOOKING_FIELDS
 from coop.caregivers.forms import CAREGIVER_FIELDS, EXCEPTION_FIELDS, WINDOW_FIELDS
@@ -26,6 +27,7 @@ bp = Blueprint("openapi", __name__)
 
 # What each writing operation reads from its JSON body (or form), by endpoint.
 BODIES: dict[str, Sequence[str]] = {
+    "auth_api.issue_token": TOKEN_FIELDS,
     "bookings_api.create": BOOKING_FIELDS,
     "bookings_api.create_series": BOOKING_FIELDS,
     "caregivers_api.create_caregiver": CAREGIVER_FIELDS,
@@ -54,9 +56,12 @@ INTEGER_FIELDS = frozenset({"capacity", "beds", "weeks", "weekday", "cents", "ch
 DATE_FIELDS = frozenset({"birth_date", "start_date", "end_date", "on_date", "used_on", "date"})
 PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 ERROR = {"$ref": "#/components/schemas/Error"}
+# Either credential works: a bearer token from POST /api/v1/auth/token, or the web session.
+SECURITY = [{"bearerAuth": []}, {"session": []}]
 STATUSES = {"400": "Bad request", "401": "Not logged in", "403": "Not allowed for this role",
             "404": "Not found, or not yours", "405": "Method not allowed here",
-            "409": "Conflicts with the current state", "422": "Invalid fields"}
+            "409": "Conflicts with the current state", "422": "Invalid fields",
+            "429": "Too many failed attempts"}
 
 
 def field_schema(name: str) -> dict[str, Any]:
@@ -84,7 +89,7 @@ def _operation(rule: Rule, method: str, access: Access | str | None) -> dict[str
     responses.update({code: {"description": text, "content": {"application/json": {"schema": ERROR}}}
                       for code, text in STATUSES.items()})
     operation: dict[str, Any] = {"operationId": f"{rule.endpoint}.{method.lower()}", "responses": responses,
-                                 "security": [] if access == PUBLIC else [{"session": []}]}
+                                 "security": [] if access == PUBLIC else SECURITY}
     if isinstance(access, Access) and access.roles:
         operation["description"] = "Roles: " + ", ".join(sorted(access.roles))
     if rule.endpoint in QUERIES:
@@ -118,8 +123,10 @@ def describe() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": {"Error": error},
-            # The API shares the web session: log in at /login and send its cookie back.
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie",
+            # Apps send a token from POST /api/v1/auth/token; pages of the site may use the
+            # web session's cookie instead (with the CSRF token on writes).
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"},
+                                "session": {"type": "apiKey", "in": "cookie",
                                             "name": current_app.config["SESSION_COOKIE_NAME"]}},
         },
     }

@@ -20,11 +20,12 @@ from tests.conftest import make_settings
 # The short, explicit list of endpoints anyone may use without logging in. Reviewed:
 # bookings.calendar is a household's iCalendar feed behind a secret 256-bit token (404 otherwise);
 # shifts.calendar is a caregiver's feed of published shifts, behind the same kind of token;
-# openapi.document describes the JSON API (paths and fields, no data).
+# openapi.document describes the JSON API (paths and fields, no data);
+# auth_api.issue_token trades an e-mail and password for an API token (rate-limited like /login).
 PUBLIC_ENDPOINTS = frozenset({
     "static", "auth.login", "auth.accept_invitation", "auth.forgot_password", "auth.reset_password",
     "home.index", "home.set_language", "home.health", "bookings.calendar", "shifts.calendar",
-    "openapi.document",
+    "openapi.document", "auth_api.issue_token",
 })
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

@@ -93,11 +93,11 @@ def test_each_request_line_has_an_id_a_duration_and_the_rule(app: Flask, make: F
     coop = make.coop()
     parent = make.person(coop, "parent")
     client = login(app.test_client(), parent)
-    answers = [client.get(f"/c/{coop.slug}/"), client.get(f"/api/c/{coop.slug}/households"),
-               app.test_client().get(f"/api/c/{coop.slug}/sites")]
+    answers = [client.get(f"/c/{coop.slug}/"), client.get(f"/api/v1/coops/{coop.slug}/households"),
+               app.test_client().get(f"/api/v1/coops/{coop.slug}/sites")]
     found = request_entries(json_log)[-3:]
     assert [(e["path"], e["status"]) for e in found] == [
-        ("/c/<slug>/", 200), ("/api/c/<slug>/households", 403), ("/api/c/<slug>/sites", 401)]
+        ("/c/<slug>/", 200), ("/api/v1/coops/<slug>/households", 403), ("/api/v1/coops/<slug>/sites", 401)]
     for entry, answer in zip(found, answers, strict=True):
         assert entry["request_id"] == answer.headers["X-Request-ID"]
         assert isinstance(entry["duration_ms"], float) and entry["duration_ms"] >= 0

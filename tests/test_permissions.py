@@ -224,8 +224,8 @@ def test_flying_professional_reaches_each_cooperative_only_through_its_own_slug(
     client = login(app.test_client(), professional)
     own_b = f"caregivers/{profile_b.id}/availability"
     assert client.get(f"/c/{world.coop_b.slug}/{own_b}").status_code == 200
-    assert client.get(f"/api/c/{world.coop_b.slug}/{own_b}").status_code == 200
+    assert client.get(f"/api/v1/coops/{world.coop_b.slug}/{own_b}").status_code == 200
     assert client.get(f"/c/{world.coop_a.slug}/{own_b}").status_code == 404
-    assert client.get(f"/api/c/{world.coop_a.slug}/{own_b}").status_code == 404
+    assert client.get(f"/api/v1/coops/{world.coop_a.slug}/{own_b}").status_code == 404
     assert client.get(f"/c/{world.coop_b.slug}/caregivers/{world.rows['b']['caregiver_id']}/availability"
                       ).status_code == 404

@@ -104,9 +104,9 @@ def test_coordinator_and_household_see_the_markers_and_reads_are_audited(
     slug, household_id, child_id = family["slug"], family["household_id"], family["child_id"]
     page = client.get(f"/c/{slug}/households/{household_id}").get_data(as_text=True)
     assert world.marker_address in page and world.marker_barred in page
-    api = client.get(f"/api/c/{slug}/households/{household_id}").get_json()
+    api = client.get(f"/api/v1/coops/{slug}/households/{household_id}").get_json()
     assert world.marker_address in api["address"]
-    pickup = client.get(f"/api/c/{slug}/households/{household_id}/children/{child_id}/pickup").get_json()
+    pickup = client.get(f"/api/v1/coops/{slug}/households/{household_id}/children/{child_id}/pickup").get_json()
     assert world.marker_barred in {p["name"] for p in pickup["pickup_persons"]}
     for url in urls_for(world, who):
         with client.get(url) as response:
@@ -131,5 +131,5 @@ def _write_markers_through_the_pages(client: FlaskClient, world: World) -> None:
     assert client.post(f"{base}/edit", data=too_long).status_code == 422
     pickup = {"name": f"{world.marker_barred} 2", "is_barred": "1"}
     assert client.post(f"{base}/children/{family['child_id']}/pickup", data=pickup).status_code == 302
-    assert client.put(f"/api/c/{family['slug']}/households/{family['household_id']}",
+    assert client.put(f"/api/v1/coops/{family['slug']}/households/{family['household_id']}",
                       json={**household, "phone": world.marker_barred * 10}).status_code == 422

@@ -1,13 +1,24 @@
-"""Flask-Login wiring: the cookie holds a server-side session token, not the person's id."""
+"""Flask-Login wiring: the cookie holds a server-side session token, not the person's id.
+
+A request is authenticated by exactly one thing: an ``Authorization: Bearer`` header when it
+carries one (API clients), else the session cookie (browsers). Both kinds of token are
+``LoginSession`` rows, so logging out, changing or resetting the password and erasure end
+them alike."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Request, request
 from flask_login import LoginManager, UserMixin
+from flask_wtf import CSRFProtect
 
 from coop.auth import service
 from coop.auth.models import Person
 from coop.db import get_session
+
+# Writes that need no CSRF token even with a cookie: issuing an API token sets no cookie and
+# answers only to the caller, so a forged cross-site request gains the forger nothing.
+CSRF_EXEMPT_ENDPOINTS = frozenset({"auth_api.issue_token"})
+MAX_TOKEN_LENGTH = 200
 
 
 class CurrentUser(UserMixin):
@@ -26,6 +37,21 @@ class CurrentUser(UserMixin):
         return self.person.display_name
 
 
+def bearer_token(req: Request | None = None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header ('' when empty), None without one.
+    Other schemes (Basic, added by a proxy's login prompt) do not count: browsers send those
+    on their own, cross-site too."""
+    scheme, _, token = (req or request).headers.get("Authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _user(token: str) -> CurrentUser | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    person = service.resolve_session(get_session(), token=token)
+    return CurrentUser(person, token) if person else None
+
+
 def init_app(app: Flask) -> None:
     manager = LoginManager()
     manager.login_view = "auth.login"
@@ -34,5 +60,28 @@ def init_app(app: Flask) -> None:
 
     @manager.user_loader
     def load_user(token: str) -> CurrentUser | None:
-        person = service.resolve_session(get_session(), token=token)
-        return CurrentUser(person, token) if person else None
+        if bearer_token() is not None:
+            return None  # the header decides alone, whatever cookie comes with it
+        return _user(token)
+
+    @manager.request_loader
+    def load_user_from_header(req: Request) -> CurrentUser | None:
+        token = bearer_token(req)
+        return _user(token) if token is not None else None
+
+
+def init_csrf(app: Flask) -> CSRFProtect:
+    """CSRF tokens on every write made with the session cookie. A request carrying a bearer
+    header is exempt: a page on another site cannot add that header (it would need a CORS
+    preflight, and we answer none), and such a request ignores the cookie anyway."""
+    csrf = CSRFProtect(app)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def check_csrf() -> None:
+        if (not app.config["WTF_CSRF_ENABLED"] or request.endpoint is None
+                or request.endpoint in CSRF_EXEMPT_ENDPOINTS or bearer_token() is not None):
+            return
+        csrf.protect()
+
+    return csrf

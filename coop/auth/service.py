@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,7 @@ from coop.auth.models import Invitation, LoginAttempt, LoginSession, PasswordRes
 from coop.auth.passwords import hash_password, verify_password
 from coop.auth.tokens import new_token, token_hash
 from coop.clock import utcnow
+from coop.cooperatives.models import Cooperative
 from coop.errors import Conflict, DomainError, NotFound, RateLimited, ValidationFailed
 from coop.members.models import ROLES, Household, Membership
 
@@ -33,6 +35,12 @@ class RateLimit:
     per_account: int
     per_ip: int
     window: timedelta
+
+    @classmethod
+    def of(cls, settings: Any) -> RateLimit:
+        """The limit configured in the settings (``login_*``), shared by the page and the API."""
+        return cls(settings.login_max_failures_per_account, settings.login_max_failures_per_ip,
+                   timedelta(minutes=settings.login_window_minutes))
 
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
@@ -100,6 +108,17 @@ def resolve_session(session: Session, *, token: str) -> Person | None:
         )
     ).first()
     return row if row is not None and row.is_active else None
+
+
+def roles_by_cooperative(session: Session, *, person_id: int) -> list[tuple[Cooperative, list[str]]]:
+    """Each cooperative where the person holds a role, by name, with those roles sorted."""
+    rows = session.exec(select(Cooperative, Membership.role).join(Membership, Membership.coop_id == Cooperative.id)
+                        .where(Membership.person_id == person_id)
+                        .order_by(Cooperative.name, Cooperative.id, Membership.role)).all()
+    grouped: dict[int, tuple[Cooperative, list[str]]] = {}
+    for coop, role in rows:
+        grouped.setdefault(coop.id, (coop, []))[1].append(role)
+    return list(grouped.values())
 
 
 def revoke_session(session: Session, *, token: str) -> None:

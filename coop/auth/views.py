@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -36,8 +34,7 @@ def login():
     if request.method == "POST":
         values = form_values(["email", "password", "next"])
         settings = _settings()
-        limit = service.RateLimit(settings.login_max_failures_per_account, settings.login_max_failures_per_ip,
-                                  timedelta(minutes=settings.login_window_minutes))
+        limit = service.RateLimit.of(settings)
         session = get_session()
         try:
             person = service.authenticate(session, email=values["email"], password=values["password"],

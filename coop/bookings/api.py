@@ -21,7 +21,7 @@ from coop.errors import ValidationFailed
 from coop.forms import FieldParser, form_values, id_arg
 from coop.members.service import household_ids_of
 
-bp = Blueprint("bookings_api", __name__, url_prefix="/api/c/<slug>")
+bp = Blueprint("bookings_api", __name__, url_prefix="/api/v1/coops/<slug>")
 MAX_LIST_DAYS = 62
 
 
@@ -126,6 +126,15 @@ def index(slug: str):
                                  end_at=end, site_id=site_id,
                                  include_cancelled=request.args.get("cancelled") == "1")
     return jsonify({"from": start.isoformat(), "to": end.isoformat(), "bookings": [booking_json(b) for b in rows]})
+
+
+@bp.get("/children")
+@roles_required("coordinator", "parent")
+def children(slug: str):
+    """The children the caller may book for: a coordinator's are all of the cooperative's."""
+    rows = service.bookable_children(get_session(), coop_id=g.coop.id, household_ids=acting_for())
+    return jsonify({"children": [{"id": c.id, "first_name": c.first_name, "household_id": c.household_id,
+                                  "birth_date": c.birth_date.isoformat()} for c in rows]})
 
 
 @bp.get("/availability")

@@ -22,7 +22,7 @@ from coop.caregivers.models import AvailabilityException, AvailabilityWindow, Ca
 from coop.db import get_session
 from coop.forms import form_values
 
-bp = Blueprint("caregivers_api", __name__, url_prefix="/api/c/<slug>")
+bp = Blueprint("caregivers_api", __name__, url_prefix="/api/v1/coops/<slug>")
 CAREGIVER_ROLES = ("coordinator", "staff", "professional", "parent")
 
 

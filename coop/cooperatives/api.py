@@ -11,7 +11,7 @@ from coop.cooperatives.models import Cooperative, Site
 from coop.db import get_session
 from coop.forms import form_values
 
-bp = Blueprint("cooperatives_api", __name__, url_prefix="/api/c/<slug>")
+bp = Blueprint("cooperatives_api", __name__, url_prefix="/api/v1/coops/<slug>")
 
 
 def cooperative_json(coop: Cooperative) -> dict:

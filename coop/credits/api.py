@@ -13,7 +13,7 @@ from coop.db import get_session
 from coop.forms import FieldParser, form_values
 from coop.members.service import household_ids_of
 
-bp = Blueprint("credits_api", __name__, url_prefix="/api/c/<slug>/credits")
+bp = Blueprint("credits_api", __name__, url_prefix="/api/v1/coops/<slug>/credits")
 
 
 def transaction_json(tx: CreditTransaction, minutes: int) -> dict:

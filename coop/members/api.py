@@ -27,7 +27,7 @@ from coop.members.forms import (
 )
 from coop.members.models import Child, Household, PickupPerson
 
-bp = Blueprint("members_api", __name__, url_prefix="/api/c/<slug>")
+bp = Blueprint("members_api", __name__, url_prefix="/api/v1/coops/<slug>")
 
 
 def household_json(h: Household) -> dict:

@@ -16,7 +16,7 @@ DAY = local_today(TZ) + timedelta(days=3)
 
 
 def url(world, suffix: str = "") -> str:
-    return f"/api/c/{world.coop.slug}/bookings{suffix}"
+    return f"/api/v1/coops/{world.coop.slug}/bookings{suffix}"
 
 
 def payload(world, start: str = "08:00", end: str = "12:00", day: date = DAY, **kw) -> dict:
@@ -150,10 +150,11 @@ def test_a_series_is_created_or_refused_whole(login_as, make, world, db):
 def test_availability_shows_free_places_and_beds(login_as, world):
     client = login_as(world.parent)
     client.post(url(world), json=payload(world, "18:00", "08:00"))
-    sites = client.get(f"/api/c/{world.coop.slug}/availability", query_string={"date": DAY.isoformat()}).json["sites"]
+    sites = client.get(f"/api/v1/coops/{world.coop.slug}/availability",
+                       query_string={"date": DAY.isoformat()}).json["sites"]
     hours = sites[0]["hours"]
     assert len(hours) == 24
     assert (hours[8]["free_places"], hours[19]["free_places"], hours[19]["free_beds"]) == (2, 1, 0)
     for bad in ("soon", "9999-12-31", "0001-01-01"):
-        answer = client.get(f"/api/c/{world.coop.slug}/availability", query_string={"date": bad})
+        answer = client.get(f"/api/v1/coops/{world.coop.slug}/availability", query_string={"date": bad})
         assert answer.status_code == 422 and "date" in answer.json["error"]["fields"]

@@ -170,7 +170,7 @@ def run_contest(url: str, tmp_path: Path) -> dict:
         try:
             clients = [Client(base) for _ in people]
             rounds = stays(sites, local_today(TZ) + timedelta(days=2))
-            path = f"/api/c/{coop.slug}/bookings"
+            path = f"/api/v1/coops/{coop.slug}/bookings"
             child_ids = [k.id for k in children]
             with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
                 list(pool.map(Client.login, clients, [person.email for person in people], timeout=120))

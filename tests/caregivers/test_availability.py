@@ -165,19 +165,19 @@ def test_a_caregiver_edits_their_own_availability_only(make, coop, login_as, db,
     other = save_caregiver(db, coop_id=coop.id, caregiver_id=None, actor_id=None,
                            data=CaregiverInput(person_id=other_staff.id, kind="staff", contract_minutes_per_week=60))
     db.commit()
-    assert own.post(f"/api/c/marolles/caregivers/{profile.id}/windows", json={
+    assert own.post(f"/api/v1/coops/marolles/caregivers/{profile.id}/windows", json={
         "weekday": 0, "start": "07:00", "end": "15:00"}).status_code == 201
     assert own.get("/c/marolles/caregivers/me").status_code == 302
     with nothing_changes(db):
-        assert error_of(own.post(f"/api/c/marolles/caregivers/{other.id}/windows", json={
+        assert error_of(own.post(f"/api/v1/coops/marolles/caregivers/{other.id}/windows", json={
             "weekday": 0, "start": "07:00", "end": "15:00"}))["code"] == "not_found"
         assert own.post(f"/c/marolles/caregivers/{other.id}/exceptions", data={
             "start_date": "2026-08-01", "end_date": "2026-08-02"}).status_code == 404
-        assert own.get(f"/api/c/marolles/caregivers/{other.id}/availability").status_code == 404
+        assert own.get(f"/api/v1/coops/marolles/caregivers/{other.id}/availability").status_code == 404
 
 
 def test_availability_api_adds_lists_and_removes(coordinator, db, profile):
-    base = f"/api/c/marolles/caregivers/{profile.id}"
+    base = f"/api/v1/coops/marolles/caregivers/{profile.id}"
     night = coordinator.post(f"{base}/windows", json={"weekday": 6, "start": "23:00", "end": "07:00"})
     assert night.status_code == 201
     assert night.get_json() | {"id": 0} == {"id": 0, "weekday": 6, "start_minute": 1380, "end_minute": 1860,

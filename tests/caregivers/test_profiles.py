@@ -13,6 +13,8 @@ from coop.caregivers.service import CaregiverInput
 from coop.errors import Conflict, NotFound, ValidationFailed
 from tests.cooperatives.rows import audit_trail, error_of, nothing_changes
 
+API = "/api/v1/coops/marolles"
+
 
 @pytest.fixture
 def coop(make):
@@ -131,33 +133,33 @@ def test_a_duplicate_profile_on_the_screen_is_a_409_with_the_message(coordinator
 def test_caregiver_api_creates_reads_updates_and_lists(coordinator, make, db, coop, staff):
     household = make.household(coop)
     parent = make.person(coop, "parent", household=household)
-    created = coordinator.post("/api/c/marolles/caregivers", json={
+    created = coordinator.post(f"{API}/caregivers", json={
         "person_id": parent.id, "kind": "volunteer", "household_id": household.id, "has_first_aid": True})
     assert created.status_code == 201
     body = created.get_json()
     assert (body["name"], body["qualifications"]) == (parent.display_name, ["has_first_aid"])
-    updated = coordinator.put(f"/api/c/marolles/caregivers/{body['id']}", json={
+    updated = coordinator.put(f"{API}/caregivers/{body['id']}", json={
         "person_id": parent.id, "kind": "volunteer", "household_id": household.id, "is_night_certified": True})
     assert updated.get_json()["qualifications"] == ["is_night_certified"]
-    assert coordinator.get(f"/api/c/marolles/caregivers/{body['id']}").get_json()["household_id"] == household.id
-    assert [c["id"] for c in coordinator.get("/api/c/marolles/caregivers").get_json()["caregivers"]] == [body["id"]]
+    assert coordinator.get(f"{API}/caregivers/{body['id']}").get_json()["household_id"] == household.id
+    assert [c["id"] for c in coordinator.get(f"{API}/caregivers").get_json()["caregivers"]] == [body["id"]]
 
 
 def test_caregiver_api_refusals_have_the_error_shape(coordinator, make, db, coop, staff):
     foreign = make.person(make.coop(), "staff")
     with nothing_changes(db):
-        error = error_of(coordinator.post("/api/c/marolles/caregivers", json={"person_id": staff.id, "kind": "staff"}))
+        error = error_of(coordinator.post(f"{API}/caregivers", json={"person_id": staff.id, "kind": "staff"}))
         assert set(error["fields"]) == {"contract_hours"}
-        error = error_of(coordinator.post("/api/c/marolles/caregivers", json={"person_id": foreign.id,
+        error = error_of(coordinator.post(f"{API}/caregivers", json={"person_id": foreign.id,
                                                                               "kind": "volunteer"}))
         assert set(error["fields"]) == {"person_id", "household_id"}
-        assert error_of(coordinator.put("/api/c/marolles/caregivers/4242", json={"person_id": staff.id,
+        assert error_of(coordinator.put(f"{API}/caregivers/4242", json={"person_id": staff.id,
                                                                                  "kind": "professional"}))[
             "code"] == "not_found"
-        assert error_of(coordinator.get("/api/c/marolles/caregivers/4242"))["code"] == "not_found"
-    assert coordinator.post("/api/c/marolles/caregivers", json={"person_id": staff.id, "kind": "staff",
+        assert error_of(coordinator.get(f"{API}/caregivers/4242"))["code"] == "not_found"
+    assert coordinator.post(f"{API}/caregivers", json={"person_id": staff.id, "kind": "staff",
                                                                 "contract_hours": "19"}).status_code == 201
     with nothing_changes(db):
-        duplicate = coordinator.post("/api/c/marolles/caregivers", json={"person_id": staff.id, "kind": "staff",
+        duplicate = coordinator.post(f"{API}/caregivers", json={"person_id": staff.id, "kind": "staff",
                                                                          "contract_hours": "19"})
         assert duplicate.status_code == 409 and error_of(duplicate)["code"] == "duplicate_caregiver"

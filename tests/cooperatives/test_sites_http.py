@@ -69,26 +69,26 @@ def test_another_cooperatives_site_is_not_found(coordinator, make, db):
     assert coordinator.get(f"/c/marolles/sites/{other_site.id}").status_code == 404
     with nothing_changes(db):
         assert coordinator.post(f"/c/marolles/sites/{other_site.id}", data=SITE_FORM).status_code == 404
-        assert error_of(coordinator.put(f"/api/c/marolles/sites/{other_site.id}", json=SITE_FORM))["code"] == \
+        assert error_of(coordinator.put(f"/api/v1/coops/marolles/sites/{other_site.id}", json=SITE_FORM))["code"] == \
             "not_found"
-        assert coordinator.get(f"/api/c/marolles/sites/{other_site.id}").status_code == 404
-        error_of(coordinator.put(f"/api/c/marolles/sites/{2**70}", json=SITE_FORM))
+        assert coordinator.get(f"/api/v1/coops/marolles/sites/{other_site.id}").status_code == 404
+        error_of(coordinator.put(f"/api/v1/coops/marolles/sites/{2**70}", json=SITE_FORM))
     assert coordinator.get(f"/c/marolles/sites/{2**70}").status_code == 404
 
 
 def test_site_api_creates_reads_updates_and_lists(coordinator):
-    created = coordinator.post("/api/c/marolles/sites", json={
+    created = coordinator.post("/api/v1/coops/marolles/sites", json={
         "name": "Kinderhuis", "address": "Rue d'Anderlecht 40", "capacity": 18, "beds": 6,
         "is_always_open": False, "opens_4": "07:00", "closes_4": "24:00"})
     assert created.status_code == 201
     body = created.get_json()
     assert body["hours"] == [{"weekday": 4, "opens_minute": 420, "closes_minute": 1440}]
-    updated = coordinator.put(f"/api/c/marolles/sites/{body['id']}", json={
+    updated = coordinator.put(f"/api/v1/coops/marolles/sites/{body['id']}", json={
         "name": "Kinderhuis", "address": "Rue d'Anderlecht 40", "capacity": 18, "beds": 18, "is_always_open": True})
     assert updated.status_code == 200 and updated.get_json()["beds"] == 18
-    listed = coordinator.get("/api/c/marolles/sites").get_json()["sites"]
+    listed = coordinator.get("/api/v1/coops/marolles/sites").get_json()["sites"]
     assert [(s["name"], s["is_always_open"], s["hours"]) for s in listed] == [("Kinderhuis", True, [])]
-    assert coordinator.get(f"/api/c/marolles/sites/{body['id']}").get_json()["capacity"] == 18
+    assert coordinator.get(f"/api/v1/coops/marolles/sites/{body['id']}").get_json()["capacity"] == 18
 
 
 BAD_SITE_PAYLOADS = [
@@ -103,7 +103,7 @@ BAD_SITE_PAYLOADS = [
 def test_site_api_refuses_bad_fields_with_the_error_object(coordinator, db):
     for payload, field in BAD_SITE_PAYLOADS:
         with nothing_changes(db):
-            error = error_of(coordinator.post("/api/c/marolles/sites", json={**SITE_FORM, **payload}))
+            error = error_of(coordinator.post("/api/v1/coops/marolles/sites", json={**SITE_FORM, **payload}))
         assert error["code"] == "validation_failed"
         assert field in error["fields"]
 
@@ -114,7 +114,7 @@ MALFORMED_BODIES4 = [b"{not json", b"[1, 2, 3]", b"null", b'"text"']
 def test_site_api_answers_malformed_bodies_with_422(coordinator, db):
     for body in MALFORMED_BODIES4:
         with nothing_changes(db):
-            response = coordinator.post("/api/c/marolles/sites", data=body, content_type="application/json")
+            response = coordinator.post("/api/v1/coops/marolles/sites", data=body, content_type="application/json")
         assert response.status_code in (400, 422)
         error_of(response)
 
@@ -125,20 +125,20 @@ def test_cooperative_settings_screen_and_api(coordinator, coop, db):
     assert refused.status_code == 422
     assert 'value="Coop M"' in refused.get_data(as_text=True)
     with nothing_changes(db):
-        error = error_of(coordinator.put("/api/c/marolles/settings", json={"name": "", "language": "xx",
+        error = error_of(coordinator.put("/api/v1/coops/marolles/settings", json={"name": "", "language": "xx",
                                                                           "timezone": "Europe/Brussels"}))
     assert set(error["fields"]) == {"name", "language"}
-    saved = coordinator.put("/api/c/marolles/settings", json={"name": "Coop M", "language": "nl",
+    saved = coordinator.put("/api/v1/coops/marolles/settings", json={"name": "Coop M", "language": "nl",
                                                               "timezone": "Europe/Brussels"})
     assert saved.get_json() == {"id": coop.id, "slug": "marolles", "name": "Coop M", "language": "nl",
                                 "timezone": "Europe/Brussels"}
     assert coordinator.post("/c/marolles/settings", data={"name": "Coop M2", "language": "en",
                                                           "timezone": "Europe/Brussels"}).status_code == 302
-    assert coordinator.get("/api/c/marolles/settings").get_json()["name"] == "Coop M2"
+    assert coordinator.get("/api/v1/coops/marolles/settings").get_json()["name"] == "Coop M2"
 
 
 def test_parents_cannot_change_sites(make, coop, login_as, db):
     parent = login_as(make.person(coop, "parent", language="en"))
     with nothing_changes(db):
-        assert parent.post("/api/c/marolles/sites", json=SITE_FORM).status_code == 403
+        assert parent.post("/api/v1/coops/marolles/sites", json=SITE_FORM).status_code == 403
         assert parent.post("/c/marolles/sites/new", data=SITE_FORM).status_code == 403

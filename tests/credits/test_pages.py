@@ -66,7 +66,7 @@ def test_coordinator_of_another_cooperative_gets_nothing(make, login_as):
     client = login_as(stranger)
     assert client.get(f"/c/{coop.slug}/credits/households/{household.id}").status_code == 404
     assert client.get(f"/c/{stranger_coop.slug}/credits/households/{household.id}").status_code == 404
-    assert client.post(f"/api/c/{stranger_coop.slug}/credits/households/{household.id}/payments",
+    assert client.post(f"/api/v1/coops/{stranger_coop.slug}/credits/households/{household.id}/payments",
                        json={"cents": 100, "on_date": "2026-11-20", "idempotency_key": "k"}).status_code == 404
 
 
@@ -92,7 +92,7 @@ def test_pledge_change_and_correction_through_the_pages(db, make, login_as):
 def test_api_payment_replay_and_mismatch(make, login_as):
     coop, coordinator, household, parent = _setup(make)
     client = login_as(coordinator)
-    url = f"/api/c/{coop.slug}/credits/households/{household.id}/payments"
+    url = f"/api/v1/coops/{coop.slug}/credits/households/{household.id}/payments"
     body = {"cents": 1500, "on_date": "2026-11-20", "idempotency_key": "api-1"}
     first = client.post(url, json=body)
     assert first.status_code == 200 and first.get_json()["minutes"] == 60
@@ -101,7 +101,7 @@ def test_api_payment_replay_and_mismatch(make, login_as):
     assert mismatch.status_code == 409 and mismatch.get_json()["error"]["code"] == "idempotency_mismatch"
     bad = client.post(url, json={**body, "cents": "lots", "idempotency_key": "api-2"})
     assert bad.status_code == 422 and "cents" in bad.get_json()["error"]["fields"]
-    history = login_as(parent).get(f"/api/c/{coop.slug}/credits/households/{household.id}").get_json()
+    history = login_as(parent).get(f"/api/v1/coops/{coop.slug}/credits/households/{household.id}").get_json()
     assert history["balance_minutes"] == 60
-    assert client.get(f"/api/c/{coop.slug}/credits/balances").get_json()["balances"] == [
+    assert client.get(f"/api/v1/coops/{coop.slug}/credits/balances").get_json()["balances"] == [
         {"household_id": household.id, "minutes": 60}]

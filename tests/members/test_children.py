@@ -175,7 +175,7 @@ def test_a_refused_pickup_person_shows_the_household_page_with_the_message(coord
 
 
 def test_children_api_lists_reads_creates_and_updates(coordinator, coordinator_person, db, coop, household):
-    base = f"/api/c/marolles/households/{household.id}/children"
+    base = f"/api/v1/coops/marolles/households/{household.id}/children"
     created = coordinator.post(base, json={**CHILD_FORM, "needs_inclusive_care": True})
     assert created.status_code == 201
     kid = created.get_json()
@@ -189,7 +189,7 @@ def test_children_api_lists_reads_creates_and_updates(coordinator, coordinator_p
 
 
 def test_children_api_refusals_have_the_error_shape(coordinator, make, db, coop, household):
-    base = f"/api/c/marolles/households/{household.id}/children"
+    base = f"/api/v1/coops/marolles/households/{household.id}/children"
     foreign = make.child(make.household(make.coop()))
     sibling_household = make.household(coop)
     cousin = make.child(sibling_household)
@@ -201,13 +201,13 @@ def test_children_api_refusals_have_the_error_shape(coordinator, make, db, coop,
             "code"] in ("validation_failed", "not_found")
         assert error_of(coordinator.put(f"{base}/{cousin.id}", json=CHILD_FORM))["code"] == "not_found"
         assert error_of(coordinator.get(f"{base}/{foreign.id}"))["code"] == "not_found"
-        assert error_of(coordinator.get(f"/api/c/marolles/households/{foreign.household_id}/children"))[
+        assert error_of(coordinator.get(f"/api/v1/coops/marolles/households/{foreign.household_id}/children"))[
             "code"] == "not_found"
 
 
 def test_pickup_api_adds_lists_and_removes(coordinator, make, db, household):
     kid = make.child(household)
-    base = f"/api/c/marolles/households/{household.id}/children/{kid.id}/pickup"
+    base = f"/api/v1/coops/marolles/households/{household.id}/children/{kid.id}/pickup"
     added = coordinator.post(base, json={"name": "Oma", "relation": "grand-mother", "is_barred": False})
     assert added.status_code == 201
     barred = coordinator.post(base, json={"name": "Ex", "is_barred": True}).get_json()
@@ -225,17 +225,17 @@ def test_a_parent_manages_their_own_children_only(make, coop, login_as, db, hous
     kid = make.child(household)
     stranger_kid = make.child(make.household(coop))
     parent = login_as(make.person(coop, "parent", household=household, language="en"))
-    own = f"/api/c/marolles/households/{household.id}/children"
+    own = f"/api/v1/coops/marolles/households/{household.id}/children"
     assert parent.put(f"{own}/{kid.id}", json={**CHILD_FORM, "first_name": "Mila"}).status_code == 200
     assert parent.post(f"{own}/{kid.id}/pickup", json={"name": "Oma"}).status_code == 201
     with nothing_changes(db):
-        other = f"/api/c/marolles/households/{stranger_kid.household_id}/children"
+        other = f"/api/v1/coops/marolles/households/{stranger_kid.household_id}/children"
         assert error_of(parent.get(other))["code"] == "not_found"
         assert error_of(parent.post(f"{other}/{stranger_kid.id}/pickup", json={"name": "Bob"}))["code"] == "not_found"
 
 
 def test_audit_entries_hold_ids_and_never_values(coordinator, db, household):
-    coordinator.post(f"/api/c/marolles/households/{household.id}/children", json={
+    coordinator.post(f"/api/v1/coops/marolles/households/{household.id}/children", json={
         **CHILD_FORM, "first_name": "Secretname"})
     db.rollback()
     assert db.exec(select(AuditEntry)).all()

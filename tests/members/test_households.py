@@ -13,6 +13,8 @@ from coop.members.models import Household
 from coop.members.service import HouseholdInput
 from tests.cooperatives.rows import audit_trail, error_of, nothing_changes
 
+API = "/api/v1/coops/marolles"
+
 FORM = {"name": "Janssens", "address": "Rue Blaes 12", "phone": "+32 470 12 34 56", "pledge_hours": "6,5",
         "pledge_euros": "25.00"}
 
@@ -123,41 +125,41 @@ def test_a_refused_household_form_says_why_and_keeps_the_values(coordinator, db)
 
 
 def test_household_api_creates_reads_updates_and_lists(coordinator, db):
-    created = coordinator.post("/api/c/marolles/households", json={
+    created = coordinator.post(f"{API}/households", json={
         "name": "Nowak", "is_single_parent": True, "single_parent_since": "2024-06-01", "pledge_hours": 4})
     assert created.status_code == 201
     body = created.get_json()
     assert (body["is_single_parent"], body["pledge_minutes"], body["pledge_cents"]) == (True, 240, 0)
-    updated = coordinator.put(f"/api/c/marolles/households/{body['id']}", json={"name": "Nowak", "pledge_euros": "10"})
+    updated = coordinator.put(f"{API}/households/{body['id']}", json={"name": "Nowak", "pledge_euros": "10"})
     assert updated.get_json()["is_single_parent"] is False
-    read = coordinator.get(f"/api/c/marolles/households/{body['id']}").get_json()
+    read = coordinator.get(f"{API}/households/{body['id']}").get_json()
     assert (read["pledge_cents"], read["children"]) == (1000, [])
-    assert [h["name"] for h in coordinator.get("/api/c/marolles/households").get_json()["households"]] == ["Nowak"]
+    assert [h["name"] for h in coordinator.get(f"{API}/households").get_json()["households"]] == ["Nowak"]
 
 
 def test_household_api_refusals_have_the_error_shape(coordinator, make, db):
     theirs = make.household(make.coop(), name="Dubois")
     with nothing_changes(db):
-        error = error_of(coordinator.post("/api/c/marolles/households", json={"name": "", "pledge_hours": "x",
+        error = error_of(coordinator.post(f"{API}/households", json={"name": "", "pledge_hours": "x",
                                                                               "address": "a" * 5000}))
         assert set(error["fields"]) == {"name", "pledge_hours", "address"}
-        assert error_of(coordinator.put(f"/api/c/marolles/households/{theirs.id}", json=FORM))["code"] == "not_found"
-        assert error_of(coordinator.get(f"/api/c/marolles/households/{theirs.id}"))["code"] == "not_found"
-        assert error_of(coordinator.put("/api/c/marolles/households/424242", json=FORM))["code"] == "not_found"
+        assert error_of(coordinator.put(f"{API}/households/{theirs.id}", json=FORM))["code"] == "not_found"
+        assert error_of(coordinator.get(f"{API}/households/{theirs.id}"))["code"] == "not_found"
+        assert error_of(coordinator.put(f"{API}/households/424242", json=FORM))["code"] == "not_found"
 
 
 def test_a_parent_reads_only_their_own_household(make, coop, login_as, db):
     own, other = make.household(coop, name="Own"), make.household(coop, name="Other")
     parent = login_as(make.person(coop, "parent", household=own, language="en"))
-    assert parent.get(f"/api/c/marolles/households/{own.id}").status_code == 200
+    assert parent.get(f"{API}/households/{own.id}").status_code == 200
     assert parent.get(f"/c/marolles/households/{own.id}").status_code == 200
-    assert error_of(parent.get(f"/api/c/marolles/households/{other.id}"))["code"] == "not_found"
+    assert error_of(parent.get(f"{API}/households/{other.id}"))["code"] == "not_found"
     with nothing_changes(db):
-        assert parent.put(f"/api/c/marolles/households/{own.id}", json=FORM).status_code == 403
+        assert parent.put(f"{API}/households/{own.id}", json=FORM).status_code == 403
 
 
 def test_control_characters_never_reach_the_database(coordinator, db):
-    created = coordinator.post("/api/c/marolles/households", json={"name": "Jans\x00sens", "address": "Rue\x00 Haute"})
+    created = coordinator.post(f"{API}/households", json={"name": "Jans\x00sens", "address": "Rue\x00 Haute"})
     assert created.status_code == 201
     assert (created.get_json()["name"], created.get_json()["address"]) == ("Janssens", "Rue Haute")
 

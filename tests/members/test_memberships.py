@@ -85,10 +85,10 @@ def test_invitations_to_another_cooperatives_household_or_a_held_role_are_refuse
     foreign = make.household(make.coop())
     parent = make.person(coop, "parent")
     with nothing_changes(db):
-        error = error_of(coordinator.post("/api/c/marolles/invitations", json={
+        error = error_of(coordinator.post("/api/v1/coops/marolles/invitations", json={
             "email": "x@example.be", "role": "parent", "household_id": foreign.id}))
         assert set(error["fields"]) == {"household_id"}
-        duplicate = coordinator.post("/api/c/marolles/invitations", json={"email": parent.email.upper(),
+        duplicate = coordinator.post("/api/v1/coops/marolles/invitations", json={"email": parent.email.upper(),
                                                                           "role": "parent"})
         assert duplicate.status_code == 409 and error_of(duplicate)["code"] == "duplicate_membership"
         assert coordinator.post("/c/marolles/invite", data={"email": parent.email, "role": "parent"}).status_code == 409
@@ -98,23 +98,23 @@ def test_invitations_to_another_cooperatives_household_or_a_held_role_are_refuse
 
 def test_members_api_lists_invites_and_removes_roles(coordinator, make, db, coop, coordinator_person):
     household = make.household(coop)
-    invited = coordinator.post("/api/c/marolles/invitations", json={"email": "nour@example.be", "role": "parent",
+    invited = coordinator.post("/api/v1/coops/marolles/invitations", json={"email": "nour@example.be", "role": "parent",
                                                                     "household_id": household.id})
     assert invited.status_code == 201
     assert "/invitation/" in invited.get_json()["link"]
     db.rollback()
     assert db.exec(select(Invitation.household_id)).one() == household.id
     staff = make.person(coop, "staff")
-    members = coordinator.get("/api/c/marolles/members").get_json()["members"]
+    members = coordinator.get("/api/v1/coops/marolles/members").get_json()["members"]
     by_person = {m["person_id"]: m for m in members}
     assert [r["role"] for r in by_person[staff.id]["roles"]] == ["staff"]
     role_id = by_person[staff.id]["roles"][0]["id"]
     own_role = by_person[coordinator_person.id]["roles"][0]["id"]
     with nothing_changes(db):
-        assert error_of(coordinator.delete(f"/api/c/marolles/memberships/{own_role}"))["code"] == \
+        assert error_of(coordinator.delete(f"/api/v1/coops/marolles/memberships/{own_role}"))["code"] == \
             "own_coordinator_role"
-        assert error_of(coordinator.delete("/api/c/marolles/memberships/987654"))["code"] == "not_found"
-    assert coordinator.delete(f"/api/c/marolles/memberships/{role_id}").status_code == 204
+        assert error_of(coordinator.delete("/api/v1/coops/marolles/memberships/987654"))["code"] == "not_found"
+    assert coordinator.delete(f"/api/v1/coops/marolles/memberships/{role_id}").status_code == 204
     db.rollback()
     assert db.exec(select(Membership).where(Membership.person_id == staff.id)).all() == []
 
