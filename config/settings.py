@@ -42,6 +42,8 @@ class Settings:
     run_scheduler: bool = True
     trusted_proxies: int = 0
     log_format: str = ""  # json or text; unset: json in production
+    # A solve run whose worker has not beaten for this long is requeued for another worker.
+    solve_stale_seconds: int = 120
     # Retention periods in days (0: keep forever), applied daily by the retention job.
     retention_cancelled_bookings_days: int = 365
     retention_audit_log_days: int = 730
@@ -71,6 +73,8 @@ class Settings:
             raise SettingsError("Production needs COOP_SECRET_KEY: a random string of 32+ characters.")
         if self.retention_cancelled_bookings_days < 0 or self.retention_audit_log_days < 0:
             raise SettingsError("Retention periods are numbers of days, 0 (keep forever) or more.")
+        if self.solve_stale_seconds < 1:
+            raise SettingsError("COOP_SOLVE_STALE_SECONDS must be a number of seconds, 1 or more.")
         if self.log_format not in {"", "json", "text"}:
             raise SettingsError(f"COOP_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.default_language not in self.languages:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from coop.auth.permissions import access_of
@@ -24,7 +25,10 @@ HTTP_MESSAGES = {
     413: lambda: _("What you sent is too large."),
     429: lambda: _("Too many requests. Wait a moment and try again."),
     500: lambda: _("Something went wrong on our side. Nothing was changed; please try again."),
+    503: lambda: _("The service is unavailable for a moment. Please try again in a minute."),
 }
+#: Seconds a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_S = 30
 
 
 def wants_json() -> bool:
@@ -69,4 +73,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.endpoint)
+        if isinstance(exc, OperationalError | InterfaceError) or (
+                isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            # The database is unreachable (restarting, failing over): answer as to an anonymous
+            # visitor, since finding who is logged in (for the language, the menu) needs it too
+            # and would raise again, inside this handler, leaving a bare server error page.
+            g._login_user = current_app.login_manager.anonymous_user()
+            response, status = error_response(503, "database_unavailable", HTTP_MESSAGES[503]())
+            response = current_app.make_response((response, status))
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response
         return error_response(500, "internal_error", HTTP_MESSAGES[500]())

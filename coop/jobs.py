@@ -50,6 +50,7 @@ def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.add_job(enqueue_next_weeks, "interval", minutes=30, args=[database], id="weekly_roster_solves",
                       next_run_time=utcnow(), replace_existing=True, coalesce=True, max_instances=1)
     scheduler.add_job(process_solve_queue, "interval", seconds=15, args=[database], id="solve_queue",
+                      kwargs={"stale_after": timedelta(seconds=app.extensions["coop.settings"].solve_stale_seconds)},
                       replace_existing=True, coalesce=True, max_instances=1)
     scheduler.add_job(deliver_pending, "interval", minutes=1, args=[database, app.extensions["coop.settings"]],
                       id="outbox_delivery", replace_existing=True, coalesce=True, max_instances=1)

@@ -40,6 +40,15 @@ def test_unknown_settings_and_env_values_are_refused():
         load_settings(environ={"COOP_ENV": "staging"})
 
 
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("COOP_SOLVE_STALE_SECONDS", "0", "COOP_SOLVE_STALE_SECONDS"),
+    ("COOP_RETENTION_AUDIT_LOG_DAYS", "-1", "Retention periods"),
+    ("COOP_LOG_FORMAT", "xml", "COOP_LOG_FORMAT")])
+def test_out_of_range_operational_settings_are_refused(variable: str, value: str, message: str):
+    with pytest.raises(SettingsError, match=message):
+        load_settings(environ={variable: value})
+
+
 def test_typed_values_from_the_environment():
     settings = load_settings(environ={"COOP_RUN_SCHEDULER": "false", "COOP_LOGIN_MAX_FAILURES_PER_IP": "7",
                                       "COOP_LANGUAGES": "fr, nl"})

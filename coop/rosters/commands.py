@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -150,7 +151,9 @@ def worker_command(once: bool, poll_s: float) -> None:
     worker = runs.worker_name()
     click.echo(f"Worker {worker} started.")
     try:
-        count = runs.run_worker(current_app.extensions["coop.db"], worker=worker, once=once, poll_s=poll_s)
+        stale_after = timedelta(seconds=current_app.extensions["coop.settings"].solve_stale_seconds)
+        count = runs.run_worker(current_app.extensions["coop.db"], worker=worker, once=once, poll_s=poll_s,
+                                stale_after=stale_after)
     except KeyboardInterrupt:
         # A run cut short here goes back to the queue once its heartbeat is stale.
         click.echo("Worker stopped.")

@@ -14,14 +14,14 @@ from coop.clock import utcnow
 from coop.cooperatives.models import Cooperative
 from coop.db import Database
 from coop.rosters.models import Roster, SolveRun
-from coop.rosters.runs import enqueue, run_worker, worker_name
+from coop.rosters.runs import STALE_AFTER, enqueue, run_worker, worker_name
 
 log = logging.getLogger("coop.rosters.jobs")
 
 
-def process_solve_queue(database: Database) -> int:
+def process_solve_queue(database: Database, *, stale_after: timedelta = STALE_AFTER) -> int:
     """Execute every queued run, one after the other; how many ran."""
-    return run_worker(database, worker=f"scheduler:{worker_name()}"[:80], once=True)
+    return run_worker(database, worker=f"scheduler:{worker_name()}"[:80], once=True, stale_after=stale_after)
 
 
 def enqueue_next_weeks(database: Database, *, now: datetime | None = None) -> int:

@@ -150,9 +150,15 @@ def _start(run: SolveRun, worker: str) -> None:
     run.progress, run.error = "building", ""
 
 
-def _requeue_stale(session: Session, *, is_sqlite: bool) -> None:
+def heartbeat_every(stale_after: timedelta) -> float:
+    """Seconds between heartbeats: several beats fit in ``stale_after``, so a live worker's run
+    is never taken for a dead one's."""
+    return min(HEARTBEAT_S, stale_after.total_seconds() / 4)
+
+
+def _requeue_stale(session: Session, *, is_sqlite: bool, stale_after: timedelta) -> None:
     """Runs whose worker stopped beating: back in the queue, or failed after `MAX_ATTEMPTS`."""
-    stmt = select(SolveRun).where(SolveRun.status == "running", col(SolveRun.heartbeat_at) < utcnow() - STALE_AFTER)
+    stmt = select(SolveRun).where(SolveRun.status == "running", col(SolveRun.heartbeat_at) < utcnow() - stale_after)
     for run in session.exec(stmt if is_sqlite else stmt.with_for_update(skip_locked=True)).all():
         log.warning("solve run %d: worker %s stopped beating", run.id, run.worker)
         if run.attempts >= MAX_ATTEMPTS:
@@ -163,10 +169,11 @@ def _requeue_stale(session: Session, *, is_sqlite: bool) -> None:
     session.flush()
 
 
-def claim_next(database: Database, *, worker: str) -> int | None:
-    """Claim the oldest queued run (none of whose week is already running); its id or None."""
+def claim_next(database: Database, *, worker: str, stale_after: timedelta = STALE_AFTER) -> int | None:
+    """Claim the oldest queued run (none of whose week is already running); its id or None.
+    Runs silent for ``stale_after`` are requeued first."""
     with database.scope() as session:
-        _requeue_stale(session, is_sqlite=database.is_sqlite)
+        _requeue_stale(session, is_sqlite=database.is_sqlite, stale_after=stale_after)
         other = aliased(SolveRun)
         busy = exists().where(and_(other.coop_id == SolveRun.coop_id, other.week_start == SolveRun.week_start,
                                    other.status == "running"))
@@ -203,13 +210,13 @@ def _fail(database: Database, run_id: int, worker: str, code: str) -> None:
 
 
 @contextmanager
-def _heartbeat(database: Database, run_id: int, worker: str) -> Iterator[threading.Event]:
-    """Beat every `HEARTBEAT_S` while the body runs; the event is set (stopping the solver)
-    when the run was taken away from this worker."""
+def _heartbeat(database: Database, run_id: int, worker: str, every_s: float) -> Iterator[threading.Event]:
+    """Beat every ``every_s`` seconds while the body runs; the event is set (stopping the
+    solver) when the run was taken away from this worker."""
     lost, done = threading.Event(), threading.Event()
 
     def beat() -> None:
-        while not done.wait(HEARTBEAT_S):
+        while not done.wait(every_s):
             try:
                 if not _set(database, run_id, worker):
                     lost.set()
@@ -226,7 +233,8 @@ def _heartbeat(database: Database, run_id: int, worker: str) -> Iterator[threadi
         thread.join()
 
 
-def execute(database: Database, run_id: int, *, worker: str | None = None, now: datetime | None = None) -> SolveRun:
+def execute(database: Database, run_id: int, *, worker: str | None = None, now: datetime | None = None,
+            stale_after: timedelta = STALE_AFTER) -> SolveRun:
     """Run one solve to its end (claiming it first when still queued); returns its final state.
 
     A run held by another worker is left alone and returned as it is. A repair keeps the
@@ -241,7 +249,7 @@ def execute(database: Database, run_id: int, *, worker: str | None = None, now: 
             _start(run, worker)
             session.add(run)
     try:
-        _solve(database, run_id, worker, now or utcnow())
+        _solve(database, run_id, worker, now or utcnow(), heartbeat_every(stale_after))
     except Exception:
         log.exception("solve run %d failed", run_id)
         _fail(database, run_id, worker, "error")
@@ -264,7 +272,7 @@ def _pins_of_past(problem: solver.Problem, index: Index, previous: Iterable[Plac
     return pins
 
 
-def _solve(database: Database, run_id: int, worker: str, now: datetime) -> None:
+def _solve(database: Database, run_id: int, worker: str, now: datetime, beat_s: float) -> None:
     with database.scope(write=False) as session:
         run = session.get(SolveRun, run_id)
         coop = session.get(Cooperative, run.coop_id) if run else None
@@ -282,7 +290,7 @@ def _solve(database: Database, run_id: int, worker: str, now: datetime) -> None:
     if not _set(database, run_id, worker, progress="solving", kind=kind,
                 base_roster_id=base.id if base else None):
         return
-    with _heartbeat(database, run_id, worker) as lost:
+    with _heartbeat(database, run_id, worker, beat_s) as lost:
         solution = solver.solve(problem, time_limit_s=time_limit, workers=SOLVER_WORKERS, stop=lost)
     if lost.is_set():
         return
@@ -309,20 +317,20 @@ def _solve(database: Database, run_id: int, worker: str, now: datetime) -> None:
 
 
 def run_worker(database: Database, *, worker: str | None = None, once: bool = False, poll_s: float = 2.0,
-               stop: threading.Event | None = None) -> int:
+               stop: threading.Event | None = None, stale_after: timedelta = STALE_AFTER) -> int:
     """Claim and execute runs until stopped (``once``: until the queue is empty); how many ran.
 
     A lost database connection is waited out: the run it interrupted is requeued once its
-    heartbeat is stale, by this worker or another.
+    heartbeat is older than ``stale_after``, by this worker or another.
     """
     worker = worker or worker_name()
     stop = stop or threading.Event()
     count = 0
     while not stop.is_set():
         try:
-            run_id = claim_next(database, worker=worker)
+            run_id = claim_next(database, worker=worker, stale_after=stale_after)
             if run_id is not None:
-                execute(database, run_id, worker=worker)
+                execute(database, run_id, worker=worker, stale_after=stale_after)
                 count += 1
                 continue
         except OperationalError:
