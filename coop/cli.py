@@ -56,7 +56,7 @@ def init_command() -> None:
 def demo_command() -> None:
     """Load the demo cooperatives (deterministic; safe to run twice) and say how to log in."""
     from coop.clock import local_today
-    from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo, publish_demo_rosters
+    from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo, open_demo_vote, publish_demo_rosters
     from coop.schema import upgrade
 
     settings = current_app.extensions["coop.settings"]
@@ -64,6 +64,8 @@ def demo_command() -> None:
     upgrade(settings.resolved_database_url)
     with session_scope() as session:
         slugs, created = load_demo(session)
+        if created:
+            open_demo_vote(session, today=local_today(settings.timezone))
     click.echo("Demo data loaded." if created else "Demo data was already there.")
     for published in publish_demo_rosters(current_app.extensions["coop.db"], today=local_today(settings.timezone)):
         click.echo(f"Roster published: {published}")

@@ -177,10 +177,17 @@ def _cheques(session: Session, coop: Cooperative, provider: Person, today: date)
     allocate_households(session, household_ids=list(households), period=today.replace(day=1))
 
 
-def _proposal(session: Session, coop: Cooperative, families: list[tuple[Household, Person]], today: date) -> None:
-    """An open vote on the single-parent cheque quota, with a few households' votes cast, so
-    the decisions page shows a vote under way (the demo parent has not voted yet). It would
-    take effect on the first of the month after the vote closes."""
+def open_demo_vote(session: Session, *, today: date) -> None:
+    """An open vote in Marolles on the single-parent cheque quota, with a few households'
+    votes cast, so the decisions page shows a vote under way (the demo parent has not voted
+    yet). It would take effect on the first of the month after the vote closes. Members are
+    told in their language, so this needs the application (``coop demo`` calls it)."""
+    coop = session.exec(select(Cooperative).where(Cooperative.slug == "marolles")).one()
+    families = session.exec(select(Household, Person)
+                            .join(Membership, col(Membership.household_id) == col(Household.id))
+                            .join(Person, col(Person.id) == col(Membership.person_id))
+                            .where(Household.coop_id == coop.id, Membership.role == "parent")
+                            .order_by(col(Household.id))).all()
     closes_on = today + timedelta(days=10)
     proposal = propose(session, coop=coop, author_id=families[1][1].id, roles={"parent"}, today=today,
                        data=ProposalInput(
@@ -248,7 +255,6 @@ def load_demo(session: Session) -> tuple[list[str], bool]:
     _bookings(session, schaerbeek, rng, today, daytime_only_household_id=None)
     _cheques(session, marolles, provider, today)
     save_scale(session, coop_id=marolles.id, bands=MAROLLES_SCALE, actor_id=None)
-    _proposal(session, marolles, families, today)
     return slugs, True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,15 @@ def test_init_creates_the_database_and_demo_prints_slugs_and_logins(tmp_path: Pa
     for expected in ("slug: marolles", "slug: schaerbeek", "coordinator@demo.coop", "parent@demo.coop",
                      "staff@demo.coop", "provider@demo.coop", "/login", "cooparentive-demo"):
         assert expected in demo.stdout
+    # A new user sees a published roster for this week and the next, and a vote under way.
+    with sqlite3.connect(tmp_path / "coop.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM roster WHERE status = 'published'").fetchone()[0] == 4
+        assert db.execute("SELECT status, (SELECT count(*) FROM vote) FROM proposal").fetchall() == [("open", 6)]
     again = run_coop(tmp_path, "demo")
     assert again.returncode == 0
     assert "already" in again.stdout
+    with sqlite3.connect(tmp_path / "coop.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM proposal").fetchone()[0] == 1
 
 
 def test_create_user_gives_a_role_and_refuses_bad_input(tmp_path: Path):

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask_babel import force_locale
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from coop.auth.models import Person
 from coop.caregivers.models import AvailabilityException, CaregiverProfile
@@ -67,7 +67,8 @@ def week(make: Factory, db: Session) -> Week:
 
 def notices(db: Session, person_id: int) -> list[OutboxMessage]:
     db.rollback()
-    return list(db.exec(select(OutboxMessage).where(OutboxMessage.person_id == person_id)).all())
+    return list(db.exec(select(OutboxMessage).where(OutboxMessage.person_id == person_id)
+                        .order_by(col(OutboxMessage.id))).all())
 
 
 def offer(db: Session, w: Week, to: CaregiverProfile | None) -> ShiftSwap:
