@@ -16,9 +16,11 @@ from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
 from coop.auth.models import Person
+from coop.auth.passwords import hash_password
 from coop.caregivers.models import CaregiverProfile
 from coop.clock import local_today, utcnow
 from coop.cooperatives.models import Cooperative
+from coop.demo import DEMO_PASSWORD
 from coop.rosters import runs
 from coop.rosters.models import Roster, RosterAssignment, RosterShift, monday_of
 from coop.rosters.weeks import format_week
@@ -32,18 +34,24 @@ def fits_the_phone(page: Page) -> bool:
 
 
 def a_coming_shift_of_paid_staff(live: LiveServer, roster_id: int) -> tuple[str, int]:
-    """(e-mail, assignment id) of a paid staff member on a shift of the roster still to come."""
-    with live.app.extensions["coop.db"].scope(write=False) as session:
+    """(e-mail, assignment id) of a paid staff member on a shift of the roster still to come,
+    the demo's staff login first. Which staff the solver picks is its choice, so when it is
+    someone without the demo password, that person is given it, as a coordinator would
+    invite them."""
+    with live.app.extensions["coop.db"].scope() as session:
         row = session.exec(
-            select(Person.email, RosterAssignment.id)
+            select(Person, RosterAssignment.id)
             .join(RosterShift, col(RosterShift.id) == col(RosterAssignment.shift_id))
             .join(CaregiverProfile, col(CaregiverProfile.id) == col(RosterAssignment.caregiver_id))
             .join(Person, col(Person.id) == col(CaregiverProfile.person_id))
             .where(RosterAssignment.roster_id == roster_id, CaregiverProfile.kind == "staff",
                    col(RosterShift.start_at) > utcnow() + timedelta(hours=1))
-            .order_by(col(RosterShift.start_at))).first()
-    assert row is not None, "the published roster gives no coming shift to paid staff"
-    return row
+            .order_by(col(Person.email) != "staff@demo.coop", col(RosterShift.start_at))).first()
+        assert row is not None, "the published roster gives no coming shift to paid staff"
+        person, assignment_id = row
+        if person.password_hash is None:
+            person.password_hash = hash_password(DEMO_PASSWORD)
+        return person.email, assignment_id
 
 
 def published_roster_id(live: LiveServer, monday: date) -> int:
