@@ -102,6 +102,9 @@ def configure(settings: Settings, stream: IO[str] | None = None) -> logging.Hand
     # The development server's access log carries the client address and the full path
     # with its query string: the request log above replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # APScheduler logs two lines per job run, every 15 seconds for the solve queue; the jobs
+    # log what they did themselves, so only its warnings (missed runs, errors) are kept.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return handler
 
 

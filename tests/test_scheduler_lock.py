@@ -175,8 +175,10 @@ def wait_until(condition, timeout: float = WAIT) -> bool:
 
 ACTIVE = "Scheduler active"
 WAITING = "waiting to take over"
-JOB_RUN = "Running job"  # what APScheduler logs when it starts a job
-JOB_DONE = "executed successfully"
+# What the daily ledger job logs as it starts its work (posting pledges) and as it ends
+# (expiring cheques).
+JOB_RUN = "pledges due for"
+JOB_DONE = "expired "
 
 
 @pytest.mark.postgres_only
