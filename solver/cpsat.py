@@ -58,7 +58,10 @@ def shape_of(problem: Problem, v: RosterVars) -> Shape:
     staffing: dict[tuple[int, str], list[tuple[int, int]]] = {}
     for (c, day, shift), var in v.x.items():
         staffing.setdefault((day, shift), []).append((c, var.index))
-    occurrences = [(d.required, staffing.get((d.day, d.shift), [])) for d in problem.demands]
+    occurrences = [
+        (d.day, d.required, d.under_weight, d.over_weight, staffing.get((d.day, d.shift), []))
+        for d in problem.demands
+    ]
     return Shape(len(problem.caregivers), problem.horizon_days, occurrences)
 
 

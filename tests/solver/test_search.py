@@ -5,15 +5,18 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from solver import Status, solve
 from solver.curtois import read_instance
 from tests.solver.factories import solve_checked
 
 
-def test_same_seed_and_workers_give_the_same_roster(curtois_dir: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_same_seed_and_workers_give_the_same_roster(curtois_dir: Path, workers: int) -> None:
     problem = read_instance(curtois_dir / "Instance3.txt")
     runs = [
-        solve(problem, time_limit_s=60.0, deterministic_time=1.2, workers=1, seed=3)
+        solve(problem, time_limit_s=60.0, deterministic_time=0.5, workers=workers, seed=3)
         for _ in range(2)
     ]
     assert runs[0].objective == runs[1].objective
@@ -35,7 +38,7 @@ def test_stop_event_returns_the_best_roster_so_far(curtois_dir: Path) -> None:
 
 def test_lns_runs_after_the_first_solve(curtois_dir: Path) -> None:
     problem = read_instance(curtois_dir / "Instance4.txt")
-    solution = solve_checked(problem, time_limit_s=12.0, workers=2)
+    solution = solve_checked(problem, time_limit_s=6.0, workers=2)
     assert solution.steps[0].startswith("initial")
     assert solution.steps[-1].startswith("lns")
     assert "sub-solves {}" not in solution.steps[-1]
