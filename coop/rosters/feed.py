@@ -6,8 +6,6 @@ must never reach a caregiver's calendar."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,9 +14,10 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from coop.auth.models import Person
-from coop.bookings.feed import escape_text, fold_line
+from coop.auth.tokens import new_token, token_hash
 from coop.caregivers.models import CaregiverProfile
 from coop.cooperatives.models import Cooperative, Site
+from coop.ical import calendar, event
 from coop.outbox.service import in_language
 from coop.rosters.models import Roster, RosterAssignment, RosterFeed, RosterShift
 
@@ -56,16 +55,12 @@ def published_shifts(session: Session, *, coop_id: int, start_at: datetime, end_
     return [PublishedShift(assignment, shift, site) for assignment, shift, site in rows]
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def regenerate_token(session: Session, *, coop_id: int, caregiver_id: int) -> str:
     """A new secret token for the caregiver's feed (the previous one stops working)."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     feed = session.get(RosterFeed, caregiver_id) or RosterFeed(caregiver_id=caregiver_id, coop_id=coop_id,
                                                                token_hash="")
-    feed.token_hash, feed.coop_id = _hash(token), coop_id
+    feed.token_hash, feed.coop_id = token_hash(token), coop_id
     session.add(feed)
     session.flush()
     return token
@@ -73,29 +68,21 @@ def regenerate_token(session: Session, *, coop_id: int, caregiver_id: int) -> st
 
 def feed_caregiver(session: Session, *, coop_id: int, token: str) -> CaregiverProfile | None:
     """The caregiver whose feed this token opens in this cooperative, or None."""
-    feed = session.exec(select(RosterFeed).where(RosterFeed.token_hash == _hash(token))).first()
+    feed = session.exec(select(RosterFeed).where(RosterFeed.token_hash == token_hash(token))).first()
     if feed is None or feed.coop_id != coop_id:
         return None
     profile = session.get(CaregiverProfile, feed.caregiver_id)
     return profile if profile is not None and profile.coop_id == coop_id else None
 
 
-def _stamp(value: datetime) -> str:
-    return value.strftime("%Y%m%dT%H%M%SZ")
-
-
 def render(shifts: Sequence[PublishedShift], *, host: str, now: datetime) -> str:
     """The feed's text: one VEVENT per published shift, at the site's address. Call it inside
     ``in_language`` so the summaries are in the caregiver's language."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Cooparentive//Shifts//EN", "CALSCALE:GREGORIAN"]
-    for item in shifts:
-        kind = _("Night shift") if item.shift.is_night else _("Shift")
-        lines += ["BEGIN:VEVENT", f"UID:shift-{item.assignment.id}@{host}", f"DTSTAMP:{_stamp(now)}",
-                  f"DTSTART:{_stamp(item.shift.start_at)}", f"DTEND:{_stamp(item.shift.end_at)}",
-                  f"SUMMARY:{escape_text(f'{kind} · {item.site.name}')}",
-                  f"LOCATION:{escape_text(item.site.address)}", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(fold_line(line) for line in lines) + "\r\n"
+    return calendar("Shifts", (
+        event(f"shift-{item.assignment.id}@{host}", now=now, start=item.shift.start_at, end=item.shift.end_at,
+              summary=f"{_('Night shift') if item.shift.is_night else _('Shift')} · {item.site.name}",
+              location=item.site.address)
+        for item in shifts))
 
 
 def caregiver_feed(session: Session, *, caregiver: CaregiverProfile, host: str, now: datetime) -> str:

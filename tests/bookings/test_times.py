@@ -9,11 +9,11 @@ import pytest
 from coop.bookings import service
 from coop.bookings.capacity import peak, within_hours
 from coop.bookings.errors import TimeDoesNotExist
-from coop.bookings.feed import escape_text, fold_line
 from coop.bookings.models import BookingRules
 from coop.bookings.occupancy import week_table
 from coop.bookings.rules import deadline_for, is_late
 from coop.bookings.times import from_iso, is_overnight, local, to_utc
+from coop.ical import escape_text, fold_line
 from tests.bookings.conftest import TZ, at, book
 
 SPRING = date(2026, 3, 28)  # Saturday before the last Sunday of March
