@@ -17,7 +17,10 @@ behind the whole web stack), then the mixed load for ``--seconds``:
 Each client logs in once (a bearer token: production cookies are Secure, not sent over plain
 HTTP) and sends its requests back to back. It prints, per client count and kind of request,
 requests per second, p50 and p95 latency, both latencies as a ratio of the baseline's in the
-same run, and the answers' statuses. Nothing here asserts a timing.
+same run, and the answers' statuses. It also prints the CPU time the gunicorn workers and the
+database's server processes spent per request of the mixed load, read from /proc: unlike the
+latencies, that figure hardly moves when something else loads the machine, so it is the one to
+compare between runs on a busy machine. Nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import secrets
 import socket
 import statistics
@@ -65,6 +69,7 @@ from coop.rosters.weeks import format_week  # noqa: E402
 from coop.schema import upgrade  # noqa: E402
 
 SLUG = "marolles"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TZ = "Europe/Brussels"
 # A generous scheme's lots for earlier months, still valid: cheques for every redemption.
 EXTRA_CHEQUE_MONTHS = 5
@@ -120,6 +125,49 @@ class Client:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds used so far by gunicorn's workers and by the database's server processes
+    serving our database, summed per side, from /proc (Linux)."""
+
+    server_pid: int
+    admin_url: str
+    database: str
+
+    @staticmethod
+    def _seconds(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+    def _workers(self) -> list[int]:
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server_pid:
+                    pids.append(int(stat.parent.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        return pids
+
+    def _backends(self) -> list[int]:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            return [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                                                   (self.database,))]
+
+    def read(self) -> dict[str, dict[int, float]]:
+        return {"app": {pid: self._seconds(pid) for pid in self._workers()},
+                "database": {pid: self._seconds(pid) for pid in self._backends()}}
+
+    @staticmethod
+    def used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        """Seconds used between two readings; a process born in between counts from zero."""
+        return {side: sum(seconds - before[side].get(pid, 0.0) for pid, seconds in after[side].items())
+                for side in after}
 
 
 def free_port() -> int:
@@ -179,8 +227,10 @@ def slots(first_day: date) -> Iterator[tuple[str, str]]:
 
 
 def run_level(base: str, plan: Plan, clients: int, seconds: float, baseline_seconds: float,
-              cursors: dict[str, Iterator[tuple[str, str]]]) -> tuple[Figures, float, float]:
-    """The baseline, then the mixed load, with this many clients; (figures, seconds of each)."""
+              cursors: dict[str, Iterator[tuple[str, str]]],
+              meter: CpuMeter) -> tuple[Figures, float, float, dict[str, float]]:
+    """The baseline, then the mixed load, with this many clients; (figures, seconds of each,
+    CPU seconds of each side during the mixed load)."""
     roles = list(itertools.islice(itertools.cycle(["parent", "parent", "coordinator", "provider"]), clients))
     parents = iter(plan.parents)
     logins = []
@@ -233,21 +283,24 @@ def run_level(base: str, plan: Plan, clients: int, seconds: float, baseline_seco
 
     stop = time.monotonic() + baseline_seconds
     base_elapsed = run(baseline, lambda i: (callers[i], stop))
+    before = meter.read()
     stop = time.monotonic() + seconds
     mixed_elapsed = run(mixed, lambda i: (i, stop))
-    return figures, base_elapsed, mixed_elapsed
+    return figures, base_elapsed, mixed_elapsed, CpuMeter.used(before, meter.read())
 
 
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def report(clients: int, figures: Figures, base_elapsed: float, mixed_elapsed: float) -> None:
+def report(clients: int, figures: Figures, base_elapsed: float, mixed_elapsed: float, cpu: dict[str, float]) -> None:
     base = figures.latencies["health (baseline)"]
     base50, base95 = percentile(base, 50), percentile(base, 95)
     mixed_total = sum(len(v) for k, v in figures.latencies.items() if k != "health (baseline)")
     print(f"\n{clients} clients: baseline {len(base) / base_elapsed:.0f} req/s; mixed load "
           f"{mixed_total / mixed_elapsed:.0f} req/s in all ({mixed_total} requests in {mixed_elapsed:.1f} s)")
+    print(f"CPU per mixed request: gunicorn workers {cpu['app'] * 1000 / mixed_total:.1f} ms, "
+          f"database {cpu['database'] * 1000 / mixed_total:.1f} ms")
     print(f"{'kind':<26} {'n':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p50 ×base':>10} {'p95 ×base':>10}  "
           "statuses")
     for kind in sorted(figures.latencies, key=lambda k: (k != "health (baseline)", k)):
@@ -302,8 +355,9 @@ def main() -> None:
             print(f"gunicorn: {args.workers} workers on {base}; mixed load {args.seconds:.0f} s and baseline "
                   f"{args.baseline_seconds:.0f} s per client count")
             cursors: dict[str, Iterator[tuple[str, str]]] = {}
+            meter = CpuMeter(server.pid, args.server, name)
             for clients in args.clients:
-                report(clients, *run_level(base, plan, clients, args.seconds, args.baseline_seconds, cursors))
+                report(clients, *run_level(base, plan, clients, args.seconds, args.baseline_seconds, cursors, meter))
     finally:
         if server is not None:
             server.terminate()

@@ -44,14 +44,18 @@ def pledge_history(session: Session, *, household_id: int) -> Sequence[PledgeCha
                         .order_by(col(PledgeChange.effective_month), col(PledgeChange.id))).all()
 
 
-def pledge_for(session: Session, *, household: Household, period: date) -> tuple[int, int]:
-    """The (minutes, cents) pledged for the month starting ``period``."""
-    change = session.exec(select(PledgeChange).where(PledgeChange.household_id == household.id,
-                                                     PledgeChange.effective_month <= period)
-                          .order_by(col(PledgeChange.effective_month).desc(), col(PledgeChange.id).desc())).first()
-    if change is not None:
-        return change.minutes, change.cents
-    return household.pledge_minutes, household.pledge_cents
+def pledges_for(session: Session, *, households: Sequence[Household], period: date) -> dict[int, tuple[int, int]]:
+    """The (minutes, cents) pledged for the month starting ``period`` by each household, by id.
+
+    One query for all of them: the roster review and the solve read every volunteering
+    household's pledge at once."""
+    due = {household.id: (household.pledge_minutes, household.pledge_cents) for household in households}
+    changes = session.exec(select(PledgeChange).where(col(PledgeChange.household_id).in_(list(due)),
+                                                      PledgeChange.effective_month <= period)
+                           .order_by(col(PledgeChange.effective_month), col(PledgeChange.id))).all()
+    for change in changes:
+        due[change.household_id] = (change.minutes, change.cents)
+    return due
 
 
 def set_pledge(session: Session, *, coop_id: int, household_id: int, minutes: int, cents: int, today: date,

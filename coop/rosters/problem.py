@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 import solver
 from coop.caregivers.models import CaregiverProfile
 from coop.cooperatives.models import Cooperative
-from coop.credits.pledges import pledge_for
+from coop.credits.pledges import pledges_for
 from coop.credits.service import balances
 from coop.members.models import Household
 from coop.rosters.availability import availability_of
@@ -134,6 +134,12 @@ def rules_for(profile: CaregiverProfile, rules: RosterRules) -> solver.Rules:
     return solver.Rules(min_rest_hours=rules.min_rest_hours, max_week_minutes=cap)
 
 
+def week_shares(session: Session, *, households: Sequence[Household], week_start: date) -> dict[int, int]:
+    """Each household's week share of its monthly hours pledge, in minutes, by household id."""
+    due = pledges_for(session, households=households, period=week_start.replace(day=1))
+    return {household_id: minutes * MONTHS_PER_YEAR // WEEKS_PER_YEAR for household_id, (minutes, _cents) in due.items()}
+
+
 def households_of(session: Session, *, coop_id: int, household_ids: set[int],
                   week_start: date) -> tuple[solver.Household, ...]:
     """Volunteer households with their week's share of the monthly hours pledge and their
@@ -143,12 +149,9 @@ def households_of(session: Session, *, coop_id: int, household_ids: set[int],
     owed = balances(session, coop_id=coop_id)
     rows = session.exec(select(Household).where(col(Household.id).in_(sorted(household_ids)))
                         .order_by(col(Household.id))).all()
-    result = []
-    for household in rows:
-        minutes, _cents = pledge_for(session, household=household, period=week_start.replace(day=1))
-        result.append(solver.Household(id=f"h{household.id}", balance_minutes=owed.get(household.id, 0),
-                                       pledge_minutes=minutes * MONTHS_PER_YEAR // WEEKS_PER_YEAR))
-    return tuple(result)
+    shares = week_shares(session, households=rows, week_start=week_start)
+    return tuple(solver.Household(id=f"h{household.id}", balance_minutes=owed.get(household.id, 0),
+                                  pledge_minutes=shares[household.id]) for household in rows)
 
 
 def _demands(slots: Iterable[Slot], index: Index) -> tuple[tuple[solver.ShiftType, ...], tuple[solver.Demand, ...]]:

@@ -15,7 +15,7 @@ from coop.errors import NotFound
 from coop.members.service import list_households
 from coop.rosters import grid
 from coop.rosters.models import Roster, RosterAssignment, RosterShift, SolveRun
-from coop.rosters.problem import households_of
+from coop.rosters.problem import week_shares
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,15 @@ def roster_review(session: Session, *, coop: Cooperative, roster: Roster) -> Rev
     workers = _workers(session, coop_id=coop.id)
     names = {cid: w.name for cid, w in workers.items()}
     volunteering = {w.household_id for w in workers.values() if w.kind == "volunteer" and w.household_id}
-    # The week's share of each volunteering household's pledge, as the solve reads it (its
-    # households are named "h<id>").
-    households = households_of(session, coop_id=coop.id, household_ids=volunteering, week_start=roster.week_start)
-    shares = {int(h.id.removeprefix("h")): h.pledge_minutes for h in households}
+    # The week's share of each volunteering household's pledge, as the solve reads it.
+    households = [h for h in list_households(session, coop_id=coop.id) if h.id in volunteering]
+    shares = week_shares(session, households=households, week_start=roster.week_start)
     sites = [(site.id, site.name) for site in list_sites(session, coop_id=coop.id)]
     grids = grid.week_grid(monday=roster.week_start, timezone=coop.timezone, sites=sites, shifts=shifts,
                            assignments=assignments, names=names, reasons=grid.unmet_reasons(roster.unmet, shifts))
     loads = grid.loads(shifts=shifts, assignments=assignments, workers=workers, timezone=coop.timezone)
     fairness = grid.fairness_rows(loads=loads, workers=workers,
-                                  household_names={h.id: h.name for h in list_households(session, coop_id=coop.id)
-                                                   if h.id in shares},
+                                  household_names={h.id: h.name for h in households},
                                   targets=shares)
     return Review(roster=roster, grids=grids, loads=loads, fairness=fairness,
                   penalties=grid.penalty_rows(roster.penalties), gap=grid.gap(roster.objective, roster.bound),

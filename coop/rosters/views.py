@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import cache
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, format_percent
@@ -64,11 +65,14 @@ QUALIFICATION_CODES = {"first_aid": "has_first_aid", "infant_care": "has_infant_
 
 @bp.context_processor
 def helpers() -> dict:
+    """Formatting helpers of the roster pages. The week grid calls the clock, day and hours
+    ones hundreds of times with a few distinct values, and Babel's formatting dominates its
+    rendering, so each is remembered for this rendering (one request, one language)."""
     tz = g.coop.timezone if g.get("coop") else "Europe/Brussels"
     return {
-        "hhmm": lambda value: hhmm(value, tz), "local_day": lambda value: local(value, tz).date(),
-        "day_label": lambda day: format_date(day, "EEE d MMM"), "percent": format_percent,
-        "hours": lambda minutes: _("%(h)s h", h=format_decimal(round(minutes / 60, 1), format="#,##0.#")),
+        "hhmm": cache(lambda value: hhmm(value, tz)), "local_day": lambda value: local(value, tz).date(),
+        "day_label": cache(lambda day: format_date(day, "EEE d MMM")), "percent": format_percent,
+        "hours": cache(lambda minutes: _("%(h)s h", h=format_decimal(round(minutes / 60, 1), format="#,##0.#"))),
         "reason_label": lambda code: REASON_LABELS.get(code, REASON_LABELS["cost_tradeoff"]),
         "rule_label": lambda code: RULE_LABELS.get(code, code),
         "code_label": shift_label,

@@ -77,8 +77,24 @@ def test_a_pledge_below_the_bands_minimum_is_refused_and_euros_count_too(db, mak
     assert (change.effective_month, change.income_band) == (DECEMBER, "B")
     assert scale.minimum_for(db, household=household, period=DECEMBER) == 300
     assert scale.declared_band(db, household_id=household.id, period=date(2026, 11, 1)) is None
-    assert pledges.pledge_for(db, household=household, period=date(2026, 11, 1)) == (0, 0)
-    assert pledges.pledge_for(db, household=household, period=DECEMBER) == (240, 1500)
+    assert pledges.pledges_for(db, households=[household], period=date(2026, 11, 1)) == {household.id: (0, 0)}
+    assert pledges.pledges_for(db, households=[household], period=DECEMBER) == {household.id: (240, 1500)}
+
+
+def test_pledges_of_several_households_are_read_at_once_each_from_its_own_history(db, make):
+    coop = make.coop()
+    changed, declared, raised_later = (_family(make, coop, 1) for _ in range(3))
+    for household, minutes in ((changed, 240), (raised_later, 300)):
+        pledges.set_pledge(db, coop_id=coop.id, household_id=household.id, minutes=minutes, cents=0, today=DAY,
+                           actor_id=None)
+    pledges.set_pledge(db, coop_id=coop.id, household_id=raised_later.id, minutes=420, cents=0,
+                       today=date(2026, 12, 10), actor_id=None)
+    db.commit()
+    before = {h.id: (h.pledge_minutes, h.pledge_cents) for h in (changed, declared, raised_later)}
+    due = pledges.pledges_for(db, households=[changed, declared, raised_later], period=DECEMBER)
+    assert due == {changed.id: (240, 0), declared.id: before[declared.id], raised_later.id: (300, 0)}
+    january = pledges.pledges_for(db, households=[raised_later], period=date(2027, 1, 1))
+    assert january == {raised_later.id: (420, 0)}
 
 
 BAD_SCALES = [
