@@ -10,7 +10,7 @@ it now is. The solver's reasons for unmet demand are kept only where a shift is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -51,6 +51,8 @@ class Cell:
     shift: RosterShift | None = None
     people: tuple[Placed, ...] = ()
     reason: str | None = None
+    #: "HH:MM–HH:MM" when this occurrence's hours differ from its row's (a short Friday).
+    times: str = ""
 
     @property
     def required(self) -> int:
@@ -177,16 +179,20 @@ def week_grid(*, monday: date, timezone: str, sites: Sequence[tuple[int, str]], 
             continue
         rows = []
         for code, by_day in codes.items():
-            starts = [hhmm(s.start_at, timezone) for s in by_day.values()]
-            ends = [hhmm(s.end_at, timezone) for s in by_day.values()]
+            hours = {day: (hhmm(s.start_at, timezone), hhmm(s.end_at, timezone)) for day, s in by_day.items()}
+            start = _most_common([first for first, _ in hours.values()])
+            end = _most_common([last for _, last in hours.values()])
             cells = []
             for day in days:
                 shift = by_day.get(day)
                 if shift is None:
                     cells.append(Cell(day=day))
                     continue
-                cells.append(cell_of(shift, day=day, placed=placed.get(shift.id or 0, ()), reasons=reasons))
-            rows.append(Row(code=code, start=_most_common(starts), end=_most_common(ends),
+                cell = cell_of(shift, day=day, placed=placed.get(shift.id or 0, ()), reasons=reasons)
+                if hours[day] != (start, end):
+                    cell = replace(cell, times="–".join(hours[day]))
+                cells.append(cell)
+            rows.append(Row(code=code, start=start, end=end,
                             is_night=any(s.is_night for s in by_day.values()), cells=tuple(cells)))
         rows.sort(key=lambda row: _code_key(row.code, row.start))
         grids.append(SiteGrid(site_id=site_id, site_name=site_name, rows=tuple(rows)))

@@ -61,6 +61,15 @@ def test_the_grid_has_a_row_per_shift_code_in_the_order_of_the_day_and_a_cell_pe
     assert site.rows[2].is_night and not early.is_night
 
 
+def test_an_occurrence_with_other_hours_than_its_row_shows_its_own():
+    short_friday = shift(5, "early", 4)
+    short_friday.end_at -= timedelta(hours=2)
+    [site] = grid_of([shift(1, "early", 0), shift(2, "early", 1), short_friday], [])
+    early = site.rows[0]
+    assert (early.start, early.end) == ("07:00", "15:00")
+    assert [cell.times for cell in early.cells] == ["", "", "", "", "07:00–13:00", "", ""]
+
+
 def test_sites_without_shifts_are_left_out_and_the_given_order_is_kept():
     shifts = [shift(1, "early", 0, site_id=OTHER_SITE), shift(2, "early", 0, site_id=SITE)]
     assert [g.site_name for g in grid_of(shifts, [])] == ["Marolles", "Blaes"]
