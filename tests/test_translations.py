@@ -23,7 +23,9 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask import render_template_string
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "coop" / "translations"
@@ -127,3 +129,17 @@ def test_login_page_speaks_the_browser_language(client: FlaskClient, accept: str
     assert button in page
     if lang != "en":
         assert "Forgot your password?" not in page
+
+
+def test_templates_follow_a_locale_forced_inside_the_request_and_back(app):
+    """Template translations are remembered per request; forcing another language (a notice
+    in its recipient's language) must still switch them, and ending it switch back."""
+    page = '{{ _("Roster") }} · {{ ngettext("%(n)s missing", "%(n)s missing", 2, n=2) }}'
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        french = render_template_string(page)
+        with force_locale("nl"):
+            dutch = render_template_string(page)
+        assert render_template_string(page) == french
+    with app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        assert render_template_string(page) == dutch
+    assert french.startswith("Planning · 2 ") and dutch.startswith("Rooster · 2 ")

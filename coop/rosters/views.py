@@ -75,6 +75,7 @@ def helpers() -> dict:
         "hours": cache(lambda minutes: _("%(h)s h", h=format_decimal(round(minutes / 60, 1), format="#,##0.#"))),
         "reason_label": lambda code: REASON_LABELS.get(code, REASON_LABELS["cost_tradeoff"]),
         "rule_label": lambda code: RULE_LABELS.get(code, code),
+        "kind_label": cache(lambda code: str(KIND_LABELS.get(code, code))),
         "code_label": shift_label,
         "state_label": lambda code: STATE_LABELS.get(code, code),
         "solver_label": lambda code: SOLVER_LABELS.get(code, code or "—"),
