@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from coop.caregivers.service import list_caregivers
+from coop.auth.models import Person
+from coop.caregivers.models import CaregiverProfile
 from coop.cooperatives.models import Cooperative, Site
 from coop.cooperatives.service import list_sites
 from coop.errors import NotFound
@@ -44,10 +45,16 @@ class ShiftDetail:
 
 
 def _workers(session: Session, *, coop_id: int) -> dict[int, grid.Worker]:
-    return {profile.id: grid.Worker(caregiver_id=profile.id, name=person.display_name, kind=profile.kind,
-                                    household_id=profile.household_id,
-                                    contract_minutes=profile.contract_minutes_per_week)
-            for profile, person in list_caregivers(session, coop_id=coop_id)}
+    """The cooperative's caregivers as the review shows them, reading only those columns: the
+    review runs on every opening of the grid, and a whole person row is not needed for a name."""
+    rows = session.exec(
+        select(CaregiverProfile.id, Person.display_name, CaregiverProfile.kind, CaregiverProfile.household_id,
+               CaregiverProfile.contract_minutes_per_week)
+        .join(Person, col(Person.id) == CaregiverProfile.person_id).where(CaregiverProfile.coop_id == coop_id)
+    ).all()
+    return {cid: grid.Worker(caregiver_id=cid, name=name, kind=kind, household_id=household_id,
+                             contract_minutes=contract)
+            for cid, name, kind, household_id, contract in rows}
 
 
 def _options(workers: dict[int, grid.Worker]) -> list[tuple[int, str, str]]:
