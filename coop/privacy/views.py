@@ -7,6 +7,7 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from coop.auth.permissions import roles_required
@@ -74,6 +75,12 @@ def erase(slug: str, household_id: int):
             flash(_("The household's personal data was erased (children: %(children)d; parents' accounts closed: "
                     "%(people)d; future bookings removed: %(bookings)d).", children=done.children,
                     people=done.people_erased, bookings=done.bookings_deleted), "success")
+            if done.shifts_released:
+                flash(ngettext("%(n)d published shift of the erased parents is now uncovered: review the queued "
+                               "repair on the roster page.",
+                               "%(n)d published shifts of the erased parents are now uncovered: review the queued "
+                               "repairs on the roster page.", done.shifts_released, n=done.shifts_released),
+                      "warning")
             return redirect(url_for("members.households", slug=slug))
         except ValidationFailed as exc:
             session.rollback()

@@ -4,7 +4,7 @@ exactly as they were. Only coordinators may do it, after typing the household's 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -22,6 +22,7 @@ from coop.cheques import service as cheques_service
 from coop.cheques.allocation import pending_household_ids
 from coop.cheques.models import ChequeDispute
 from coop.clock import local_today
+from coop.cooperatives.models import Site
 from coop.credits import service as credits_service
 from coop.credits.models import CreditEntry, CreditTransaction
 from coop.credits.pledges import post_pledges_due
@@ -30,9 +31,11 @@ from coop.models import metadata
 from coop.outbox.models import OutboxMessage
 from coop.outbox.service import notify
 from coop.privacy.erasure import name_matches
+from coop.rosters.models import Roster, RosterAssignment, RosterShift, SolveRun
 from coop.statements.documents import statement_lines, statements_csv
 from coop.statements.service import monthly_rows
 from tests.conftest import PASSWORD, Factory, login
+from tests.rosters import published_rows
 from tests.world import World, build_world, changed_tables, snapshot
 
 MONTH = date(2026, 11, 1)
@@ -223,3 +226,48 @@ def test_a_household_that_left_gets_no_cheques_from_the_next_month(app: Flask, m
     assert family in pending_household_ids(db, coop_id=world.coop_a.id, period=today.replace(day=1)) or today.day == 1
     assert family not in pending_household_ids(db, coop_id=world.coop_a.id, period=next_month)
     assert stays in pending_household_ids(db, coop_id=world.coop_a.id, period=next_month)
+
+
+def test_the_erased_parents_future_shifts_are_released_for_a_repair_and_the_past_kept(
+        app: Flask, make: Factory, db: Session) -> None:
+    world = build_world(make, with_others=False)
+    family = world.rows["family"]
+    coop = world.coop_a
+    site = db.get(Site, family["site_id"])
+    parent_profile = db.exec(select(CaregiverProfile).where(
+        CaregiverProfile.person_id == world.people["parent"].id)).one()
+    other_profile, _ = published_rows.caregiver(make, coop)
+    monday = published_rows.next_monday()
+    published = published_rows.roster(db, coop, monday)
+    draft = published_rows.roster(db, coop, monday + timedelta(days=7), status="draft")
+    this_week = published_rows.roster(db, coop, monday - timedelta(days=7))
+    past = published_rows.shift(db, this_week, site, datetime.now(UTC) - timedelta(days=1))
+    future = published_rows.shift(db, published, site, published_rows.local_at(monday + timedelta(days=1), 7),
+                                  required=2)
+    drafted = published_rows.shift(db, draft, site, published_rows.local_at(monday + timedelta(days=8), 7))
+    worked = published_rows.assign(db, past, parent_profile)
+    released = published_rows.assign(db, future, parent_profile)
+    colleague = published_rows.assign(db, future, other_profile)
+    published_rows.assign(db, drafted, parent_profile)
+    ids = {"worked": worked.id, "released": released.id, "colleague": colleague.id}
+    # Every published shift of the parent that has not started (the world has some too).
+    upcoming = db.exec(select(RosterAssignment.id, Roster.week_start)
+                       .join(Roster, Roster.id == RosterAssignment.roster_id)
+                       .join(RosterShift, RosterShift.id == RosterAssignment.shift_id)
+                       .where(RosterAssignment.caregiver_id == parent_profile.id, Roster.status == "published",
+                              RosterShift.start_at > datetime.now(UTC))).all()
+    assert released.id in {i for i, _ in upcoming}
+
+    coordinator = _coordinator(app, world)
+    done = coordinator.post(_url(world), data={"confirm_name": "Marked family"}, follow_redirects=True)
+    assert done.status_code == 200
+    assert f"{len(upcoming)} services publiés des parents effacés ne sont plus couverts" in done.get_data(as_text=True)
+
+    db.rollback()
+    attendance = {name: db.get(RosterAssignment, i).attendance for name, i in ids.items()}
+    assert attendance == {"worked": None, "released": "absent", "colleague": None}
+    assert {db.get(RosterAssignment, i).attendance for i, _ in upcoming} == {"absent"}
+    assert db.exec(select(RosterAssignment).where(RosterAssignment.roster_id == draft.id)).all() == []
+    repairs = db.exec(select(SolveRun).where(SolveRun.coop_id == coop.id, SolveRun.kind == "repair")).all()
+    assert sorted((run.week_start, run.kind, run.status) for run in repairs) == \
+        sorted((week, "repair", "queued") for week in {week for _, week in upcoming})
