@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from coop.audit.service import record
@@ -94,7 +94,11 @@ def save_scale(session: Session, *, coop_id: int, bands: Sequence[BandInput], ac
     every change, audited. Pledges already made keep their amount: the new minimums apply to
     the next change of pledge."""
     _check(bands)
-    session.execute(delete(PledgeScaleBand).where(col(PledgeScaleBand.coop_id) == coop_id))
+    # Row by row, not one bulk DELETE: the governance history notes the change from the
+    # session's deleted rows, and removing the whole scale leaves no new row to notice.
+    for old in session.exec(select(PledgeScaleBand).where(PledgeScaleBand.coop_id == coop_id)).all():
+        session.delete(old)
+    session.flush()
     rows = [PledgeScaleBand(coop_id=coop_id, position=i, code=band.code.upper(), label=band.label.strip(),
                             income_up_to_cents=band.income_up_to_cents, base_minutes=band.base_minutes,
                             per_child_minutes=band.per_child_minutes) for i, band in enumerate(bands)]

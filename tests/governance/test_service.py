@@ -11,7 +11,8 @@ from sqlmodel import col, func, select
 from coop.cheques.allocation import allocate_households
 from coop.cheques.models import ChequeLot
 from coop.cheques.scheme import get_scheme
-from coop.credits.scale import get_scale
+from coop.credits import scale
+from coop.credits.scale import BandInput, get_scale
 from coop.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from coop.governance import service
 from coop.governance.jobs import run_governance
@@ -216,3 +217,14 @@ def test_households_that_left_do_not_count_towards_the_quorum(app, db, coop):
     db.expire_all()
     closed = db.get(Proposal, proposal.id)
     assert (closed.status, closed.households) == ("passed", 2)
+
+
+def test_removing_the_whole_pledge_scale_is_in_the_history(db, coop):
+    scale.save_scale(db, coop_id=coop.coop.id, bands=[BandInput("A", "Everyone", None, 120, 60)], actor_id=None)
+    db.commit()
+    scale.save_scale(db, coop_id=coop.coop.id, bands=[], actor_id=None)
+    db.commit()
+    history = db.exec(select(SettingChange).where(SettingChange.coop_id == coop.coop.id,
+                                                  SettingChange.setting_key == "pledge_scale")
+                      .order_by(col(SettingChange.id))).all()
+    assert [len(change.value) for change in history] == [1, 0]
