@@ -137,7 +137,8 @@ def rules_for(profile: CaregiverProfile, rules: RosterRules) -> solver.Rules:
 def week_shares(session: Session, *, households: Sequence[Household], week_start: date) -> dict[int, int]:
     """Each household's week share of its monthly hours pledge, in minutes, by household id."""
     due = pledges_for(session, households=households, period=week_start.replace(day=1))
-    return {household_id: minutes * MONTHS_PER_YEAR // WEEKS_PER_YEAR for household_id, (minutes, _cents) in due.items()}
+    return {household_id: minutes * MONTHS_PER_YEAR // WEEKS_PER_YEAR
+            for household_id, (minutes, _cents) in due.items()}
 
 
 def households_of(session: Session, *, coop_id: int, household_ids: set[int],
