@@ -24,10 +24,11 @@ MAX_TOKEN_LENGTH = 200
 class CurrentUser(UserMixin):
     """The logged-in person for this request and the session token that authenticated it."""
 
-    def __init__(self, person: Person, token: str) -> None:
+    def __init__(self, person: Person, token: str, access: service.CoopAccess | None = None) -> None:
         self.person = person
         self.token = token
         self.id = person.id
+        self._access = access
 
     def get_id(self) -> str:
         return self.token
@@ -35,6 +36,13 @@ class CurrentUser(UserMixin):
     @property
     def display_name(self) -> str:
         return self.person.display_name
+
+    def access_to(self, slug: str) -> service.CoopAccess:
+        """The person's access to the cooperative ``slug``: the one read with the session when
+        the request's URL names it, else read now."""
+        if self._access is None or self._access.slug != slug:
+            self._access = service.coop_access(get_session(), person_id=self.id, slug=slug)
+        return self._access
 
 
 def bearer_token(req: Request | None = None) -> str | None:
@@ -48,8 +56,9 @@ def bearer_token(req: Request | None = None) -> str | None:
 def _user(token: str) -> CurrentUser | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    person = service.resolve_session(get_session(), token=token)
-    return CurrentUser(person, token) if person else None
+    slug = (request.view_args or {}).get("slug")
+    found = service.resolve_session(get_session(), token=token, slug=slug if isinstance(slug, str) else None)
+    return CurrentUser(found[0], token, found[1]) if found else None
 
 
 def init_app(app: Flask) -> None:

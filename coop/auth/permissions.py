@@ -12,7 +12,6 @@ from flask import abort, g
 from flask_login import current_user
 from sqlmodel import select
 
-from coop.cooperatives.models import Cooperative
 from coop.db import get_session
 from coop.members.models import Membership
 
@@ -49,8 +48,8 @@ def logged_in(view: Callable[..., Any]) -> Callable[..., Any]:
 def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The person must hold one of ``roles`` in the route's cooperative (``slug``).
 
-    Sets ``g.coop`` and ``g.roles``. An unknown cooperative and one where the person has no
-    role both answer 404, so slugs of other cooperatives are not revealed.
+    Sets ``g.coop``, ``g.roles`` and ``g.memberships``. An unknown cooperative and one where
+    the person has no role both answer 404, so slugs of other cooperatives are not revealed.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -58,14 +57,9 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 abort(401)
-            session = get_session()
-            coop = session.exec(select(Cooperative).where(Cooperative.slug == kwargs.get("slug"))).first()
-            if coop is None:
-                abort(404)
-            memberships = session.exec(
-                select(Membership).where(Membership.coop_id == coop.id, Membership.person_id == current_user.id)
-            ).all()
-            if not memberships:
+            access = current_user.access_to(kwargs.get("slug"))
+            coop, memberships = access.coop, access.memberships
+            if coop is None or not memberships:
                 abort(404)
             held = {m.role for m in memberships}
             if roles and not held & set(roles):
@@ -99,6 +93,12 @@ def roles_anywhere(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
         return wrapper
 
     return decorator
+
+
+def own_household_ids() -> frozenset[int]:
+    """The households the logged-in person belongs to as a parent in the route's cooperative,
+    from the memberships ``roles_required`` loaded (what ``household_ids_of`` would read again)."""
+    return frozenset(m.household_id for m in g.memberships if m.role == "parent" and m.household_id)
 
 
 def access_of(view: Callable[..., Any] | None) -> Access | str | None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlalchemy import and_, bindparam, func, update
+from sqlmodel import Session, col, select
 
 from coop.auth.models import Invitation, LoginAttempt, LoginSession, PasswordReset, Person
 from coop.auth.passwords import hash_password, verify_password
@@ -100,14 +101,55 @@ def start_session(session: Session, *, person: Person) -> str:
     return token
 
 
-def resolve_session(session: Session, *, token: str) -> Person | None:
-    """The active person behind a live session token, else None."""
-    row = session.exec(
-        select(Person).join(LoginSession, LoginSession.person_id == Person.id).where(
-            LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None)
-        )
-    ).first()
-    return row if row is not None and row.is_active else None
+@dataclass(frozen=True)
+class CoopAccess:
+    """The cooperative behind a URL's slug (None: no such cooperative) and the person's
+    memberships in it (empty: none)."""
+
+    slug: str
+    coop: Cooperative | None
+    memberships: list[Membership]
+
+
+# The statements of every request are built once, with named parameters: building one costs
+# more CPU than PostgreSQL takes to run it.
+_LIVE = (LoginSession.token_hash == bindparam("token_hash"), col(LoginSession.revoked_at).is_(None))
+_PERSON = select(Person).join(LoginSession, LoginSession.person_id == Person.id).where(*_LIVE)
+_PERSON_AND_ACCESS = (
+    select(Person, Cooperative, Membership).select_from(LoginSession)
+    .join(Person, Person.id == LoginSession.person_id)
+    .outerjoin(Cooperative, Cooperative.slug == bindparam("slug"))
+    .outerjoin(Membership, and_(Membership.coop_id == Cooperative.id, Membership.person_id == Person.id))
+    .where(*_LIVE)
+)
+_ACCESS = (select(Cooperative, Membership)
+           .outerjoin(Membership, and_(Membership.coop_id == Cooperative.id,
+                                       Membership.person_id == bindparam("person_id")))
+           .where(Cooperative.slug == bindparam("slug")))
+
+
+def _access(slug: str, rows: Sequence[tuple[Cooperative | None, Membership | None]]) -> CoopAccess:
+    coop = rows[0][0] if rows else None
+    return CoopAccess(slug=slug, coop=coop, memberships=[m for _, m in rows if m is not None])
+
+
+def coop_access(session: Session, *, person_id: int, slug: str) -> CoopAccess:
+    """The cooperative and the person's memberships in it, in one query."""
+    return _access(slug, session.exec(_ACCESS, params={"person_id": person_id, "slug": slug}).all())
+
+
+def resolve_session(session: Session, *, token: str, slug: str | None = None
+                    ) -> tuple[Person, CoopAccess | None] | None:
+    """The active person behind a live session token, else None. With ``slug``, also the
+    person's access to that cooperative, read in the same query: every request inside a
+    cooperative needs both, and one round trip is cheaper than three."""
+    if slug is None:
+        person = session.exec(_PERSON, params={"token_hash": token_hash(token)}).first()
+        return (person, None) if person is not None and person.is_active else None
+    rows = session.exec(_PERSON_AND_ACCESS, params={"token_hash": token_hash(token), "slug": slug}).all()
+    if not rows or not rows[0][0].is_active:
+        return None
+    return rows[0][0], _access(slug, [(coop, membership) for _, coop, membership in rows])
 
 
 def roles_by_cooperative(session: Session, *, person_id: int) -> list[tuple[Cooperative, list[str]]]:

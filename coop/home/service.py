@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import bindparam, func, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from coop.auth.models import Person
 from coop.caregivers.models import CaregiverProfile
 from coop.cooperatives.models import Cooperative, Site
 from coop.members.models import Child, Household, Membership
+from coop.outbox.models import OutboxMessage
 
 
 @dataclass
@@ -61,6 +62,30 @@ def home_overview(session: Session, *, coop_id: int, person_id: int, roles: set[
         overview.caregiver = session.exec(select(CaregiverProfile).where(
             CaregiverProfile.coop_id == coop_id, CaregiverProfile.person_id == person_id)).first()
     return overview
+
+
+@dataclass(frozen=True)
+class MenuFacts:
+    """What the menu of every page in a cooperative shows about the logged-in person."""
+
+    has_shifts: bool
+    unread_notices: int
+
+
+# Built once, with named parameters (every page's menu reads it): building it costs more CPU
+# than PostgreSQL takes to run it.
+_MENU_FACTS = select(
+    select(CaregiverProfile.id).where(CaregiverProfile.coop_id == bindparam("coop_id"),
+                                      CaregiverProfile.person_id == bindparam("person_id")).exists(),
+    select(func.count()).select_from(OutboxMessage)
+    .where(OutboxMessage.person_id == bindparam("person_id"), OutboxMessage.coop_id == bindparam("coop_id"),
+           col(OutboxMessage.read_at).is_(None)).scalar_subquery())
+
+
+def menu_facts(session: Session, *, coop_id: int, person_id: int) -> MenuFacts:
+    """Whether the person is a caregiver here and how many of their notices are unread, in one query."""
+    has_shifts, count = session.execute(_MENU_FACTS, {"coop_id": coop_id, "person_id": person_id}).one()
+    return MenuFacts(has_shifts=bool(has_shifts), unread_notices=int(count))
 
 
 def set_person_language(session: Session, *, person_id: int, language: str) -> None:

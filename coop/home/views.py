@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from coop.auth.permissions import public, roles_anywhere, roles_required
 from coop.cooperatives import service as cooperatives_service
@@ -14,6 +15,24 @@ from coop.forms import form_values, safe_next
 from coop.home import service
 
 bp = Blueprint("home", __name__)
+NO_MENU_FACTS = service.MenuFacts(has_shifts=False, unread_notices=0)
+
+
+@bp.app_context_processor
+def navigation() -> dict:
+    """``has_shifts()`` and ``unread_notices()`` for the menu: read together, once per page,
+    and only when the menu asks for them."""
+    def facts() -> service.MenuFacts:
+        if not g.get("coop") or not current_user.is_authenticated:
+            return NO_MENU_FACTS
+        if "menu_facts" not in g:
+            try:
+                g.menu_facts = service.menu_facts(get_session(), coop_id=g.coop.id, person_id=current_user.id)
+            except SQLAlchemyError:
+                # The error page after a failed transaction still needs its menu.
+                g.menu_facts = NO_MENU_FACTS
+        return g.menu_facts
+    return {"has_shifts": lambda: facts().has_shifts, "unread_notices": lambda: facts().unread_notices}
 
 
 @bp.route("/")

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from flask_babel import force_locale
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from config import Settings
 from coop.auth.models import Person
@@ -67,13 +67,6 @@ def mark_read(session: Session, *, person_id: int, coop_id: int) -> int:
     for message in unread:
         message.read_at = now
     return len(unread)
-
-
-def unread_count(session: Session, *, person_id: int, coop_id: int) -> int:
-    """Counted in the database: the menu shows it on every page."""
-    return session.exec(select(func.count()).select_from(OutboxMessage)
-                        .where(OutboxMessage.person_id == person_id, OutboxMessage.coop_id == coop_id,
-                               col(OutboxMessage.read_at).is_(None))).one()
 
 
 def deliver_pending(database: Database, settings: Settings, *, batch: int = 200) -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from coop.auth.models import Person
@@ -16,20 +15,6 @@ from coop.db import get_session
 from coop.outbox import service
 
 bp = Blueprint("outbox", __name__, url_prefix="/c/<slug>/notices")
-
-
-@bp.app_context_processor
-def navigation() -> dict:
-    """``unread_notices()`` for the menu, counted only when the menu asks for it."""
-    def unread_notices() -> int:
-        if not g.get("coop") or not current_user.is_authenticated:
-            return 0
-        try:
-            return service.unread_count(get_session(), person_id=current_user.id, coop_id=g.coop.id)
-        except SQLAlchemyError:
-            # The error page after a failed transaction still needs its menu.
-            return 0
-    return {"unread_notices": unread_notices}
 
 
 @bp.route("/")

@@ -12,7 +12,6 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from coop.auth.permissions import public, roles_required
@@ -40,20 +39,6 @@ def helpers() -> dict:
     tz = g.coop.timezone if g.get("coop") else "Europe/Brussels"
     return {"hhmm": lambda value: local(value, tz).strftime("%H:%M"),
             "day_label": lambda value: format_date(local(value, tz).date(), "EEE d MMM")}
-
-
-@bp.app_context_processor
-def navigation() -> dict:
-    """``has_shifts()`` for the menu: whether the person is a caregiver of the cooperative."""
-    def has_shifts() -> bool:
-        if not g.get("coop") or not current_user.is_authenticated:
-            return False
-        try:
-            return caregiver_of(get_session(), coop_id=g.coop.id, person_id=current_user.id) is not None
-        except SQLAlchemyError:
-            # The error page after a failed transaction still needs its menu.
-            return False
-    return {"has_shifts": has_shifts}
 
 
 def _own() -> CaregiverProfile | None:
