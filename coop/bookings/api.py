@@ -8,7 +8,7 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coop.auth.permissions import roles_required
+from coop.auth.permissions import own_household_ids, roles_required
 from coop.bookings import occupancy, service
 from coop.bookings.alternatives import propose
 from coop.bookings.errors import SeriesRefused, SlotUnavailable
@@ -19,7 +19,6 @@ from coop.clock import local_today, utcnow
 from coop.db import get_db, get_session
 from coop.errors import ValidationFailed
 from coop.forms import FieldParser, form_values, id_arg
-from coop.members.service import household_ids_of
 
 bp = Blueprint("bookings_api", __name__, url_prefix="/api/v1/coops/<slug>")
 MAX_LIST_DAYS = 62
@@ -29,7 +28,7 @@ def acting_for() -> frozenset[int] | None:
     """Whose children the caller may book for: None (any) for a coordinator."""
     if "coordinator" in g.roles:
         return None
-    return frozenset(household_ids_of(get_session(), coop_id=g.coop.id, person_id=current_user.id))
+    return own_household_ids()
 
 
 def booking_json(b: Booking) -> dict:

@@ -17,13 +17,13 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from coop.bookings.capacity import Occupancy, SiteLimits, check_stay
 from coop.bookings.errors import EndBeforeStart, SeriesRefused
-from coop.bookings.models import Booking
-from coop.bookings.rules import get_rules, is_late
+from coop.bookings.models import Booking, BookingRules
+from coop.bookings.rules import is_late
 from coop.bookings.times import local, to_utc
 from coop.cooperatives.models import Site
 from coop.cooperatives.service import site_hours
@@ -34,24 +34,51 @@ from coop.rosters.runs import request_repairs
 MAX_SERIES_WEEKS = 26
 
 
-def get_child(session: Session, *, coop_id: int, child_id: int, household_ids: Collection[int] | None,
-              lock: bool = False) -> Child:
-    """A child the actor may book for; any other child (or another cooperative's) is not found."""
-    stmt = select(Child).where(Child.id == child_id)
-    child = session.exec(stmt.with_for_update(key_share=True) if lock else stmt).first()
-    if child is None or child.coop_id != coop_id or (household_ids is not None and
-                                                     child.household_id not in household_ids):
-        raise NotFound(_l("This child does not exist."), fields={"child_id": _l("This child does not exist.")})
-    return child
+def _no_such_child() -> NotFound:
+    return NotFound(_l("This child does not exist."), fields={"child_id": _l("This child does not exist.")})
 
 
-def get_site(session: Session, *, coop_id: int, site_id: int, lock: bool = False) -> Site:
-    """A site of this cooperative, re-read (and locked when asked) so its limits are current."""
-    stmt = select(Site).where(Site.id == site_id).execution_options(populate_existing=True)
-    site = session.exec(stmt.with_for_update(key_share=True) if lock else stmt).first()
-    if site is None or site.coop_id != coop_id:
-        raise NotFound(_l("This site does not exist."), fields={"site_id": _l("This site does not exist.")})
-    return site
+def _no_such_site() -> NotFound:
+    return NotFound(_l("This site does not exist."), fields={"site_id": _l("This site does not exist.")})
+
+
+def _may_book_for(child: Child | None, coop_id: int, household_ids: Collection[int] | None) -> bool:
+    return child is not None and child.coop_id == coop_id and (household_ids is None or
+                                                               child.household_id in household_ids)
+
+
+# The statements of every booking are built once, with named parameters: building one costs
+# more CPU than PostgreSQL takes to run it.
+_LOCK_STAY = (select(Child, Site, BookingRules).select_from(Child)
+              .join(Site, col(Site.id) == bindparam("site_id"))
+              .outerjoin(BookingRules, col(BookingRules.coop_id) == bindparam("coop_id"))
+              .where(Child.id == bindparam("child_id"))
+              .with_for_update(key_share=True, of=[Child, Site]).execution_options(populate_existing=True))
+_ACTIVE = (col(Booking.cancelled_at).is_(None), col(Booking.start_at) < bindparam("end_at"),
+           col(Booking.end_at) > bindparam("start_at"))
+_STAY = select(Booking.site_id, Booking.child_id, Booking.start_at, Booking.end_at, Booking.is_overnight)
+_AT_SITE = _STAY.where(col(Booking.site_id) == bindparam("site_id"), *_ACTIVE)
+_AT_SITE_OR_OF_CHILD = _STAY.where(or_(col(Booking.site_id) == bindparam("site_id"),
+                                       col(Booking.child_id) == bindparam("child_id")), *_ACTIVE)
+
+
+def lock_stay(session: Session, *, coop_id: int, child_id: int, site_id: int,
+              household_ids: Collection[int] | None) -> tuple[Child, Site, BookingRules]:
+    """The child (one the actor may book for) and the site of a stay, both locked, child
+    first, with the cooperative's rules, in one query. The site is re-read so its limits are
+    current; any other child or site (or another cooperative's) is not found."""
+    row = session.exec(_LOCK_STAY, params={"child_id": child_id, "site_id": site_id, "coop_id": coop_id}).first()
+    if row is None:
+        # No such child or no such site: say which.
+        if not _may_book_for(session.get(Child, child_id), coop_id, household_ids):
+            raise _no_such_child()
+        raise _no_such_site()
+    child, site, rules = row
+    if not _may_book_for(child, coop_id, household_ids):
+        raise _no_such_child()
+    if site.coop_id != coop_id:
+        raise _no_such_site()
+    return child, site, rules or BookingRules(coop_id=coop_id)
 
 
 def limits_of(session: Session, site: Site) -> SiteLimits:
@@ -61,23 +88,20 @@ def limits_of(session: Session, site: Site) -> SiteLimits:
     return SiteLimits(capacity=site.capacity, beds=site.beds, is_always_open=site.is_always_open, hours=hours)
 
 
-def _active(start_at: datetime, end_at: datetime) -> tuple[ColumnElement[bool], ...]:
-    return (col(Booking.cancelled_at).is_(None), col(Booking.start_at) < end_at, col(Booking.end_at) > start_at)
-
-
 def load_occupancy(session: Session, *, site_id: int, child_id: int | None, start_at: datetime,
                    end_at: datetime) -> Occupancy:
-    """The active stays overlapping ``[start_at, end_at)`` at the site and of the child."""
+    """The active stays overlapping ``[start_at, end_at)`` at the site and of the child, in one query."""
     occupancy = Occupancy()
-    rows = session.exec(select(Booking.start_at, Booking.end_at, Booking.is_overnight)
-                        .where(Booking.site_id == site_id, *_active(start_at, end_at))).all()
-    for begin, finish, overnight in rows:
-        occupancy.site.append((begin, finish))
-        if overnight:
-            occupancy.beds.append((begin, finish))
+    stmt, params = _AT_SITE, {"site_id": site_id, "start_at": start_at, "end_at": end_at}
     if child_id is not None:
-        occupancy.child = [(b, f) for b, f in session.exec(
-            select(Booking.start_at, Booking.end_at).where(Booking.child_id == child_id, *_active(start_at, end_at)))]
+        stmt, params = _AT_SITE_OR_OF_CHILD, {**params, "child_id": child_id}
+    for at_site, of_child, begin, finish, overnight in session.exec(stmt, params=params).all():
+        if at_site == site_id:
+            occupancy.site.append((begin, finish))
+            if overnight:
+                occupancy.beds.append((begin, finish))
+        if of_child == child_id:
+            occupancy.child.append((begin, finish))
     return occupancy
 
 
@@ -109,9 +133,9 @@ def book_series(session: Session, *, coop_id: int, timezone: str, child_id: int,
         raise ValidationFailed(message, code="bad_repeat", fields={"weeks": message})
     if end_at <= start_at:
         raise EndBeforeStart()
-    child = get_child(session, coop_id=coop_id, child_id=child_id, household_ids=household_ids, lock=True)
-    site = get_site(session, coop_id=coop_id, site_id=site_id, lock=True)
-    limits, rules = limits_of(session, site), get_rules(session, coop_id=coop_id)
+    child, site, rules = lock_stay(session, coop_id=coop_id, child_id=child_id, site_id=site_id,
+                                   household_ids=household_ids)
+    limits = limits_of(session, site)
     stays = [(start_at, end_at)] if weeks == 1 else occurrences(start_at, end_at, weeks, timezone)
     occupancy = load_occupancy(session, site_id=site.id, child_id=child.id, start_at=stays[0][0],
                                end_at=stays[-1][1])
