@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from coop.cheques.models import ChequeCard, ChequeLot, ChequeMovement, ChequeScheme
@@ -100,14 +100,19 @@ def allocate_household(session: Session, *, household_id: int, period: date) -> 
     return bool(allocate_households(session, household_ids=[household_id], period=period))
 
 
+# Built once, with a named parameter (every redemption reads it): building it costs more CPU
+# than PostgreSQL takes to run it.
+_USED = (select(ChequeMovement.lot_id, func.sum(ChequeMovement.cheques).label("used"))
+         .where(ChequeMovement.household_id == bindparam("household_id"))
+         .group_by(col(ChequeMovement.lot_id)).subquery())
+_REMAINDERS = (select(ChequeLot, func.coalesce(_USED.c.used, 0)).outerjoin(_USED, _USED.c.lot_id == ChequeLot.id)
+               .where(ChequeLot.household_id == bindparam("household_id"))
+               .order_by(col(ChequeLot.period), col(ChequeLot.id)))
+
+
 def lot_remainders(session: Session, *, household_id: int) -> list[tuple[ChequeLot, int]]:
     """The household's lots, oldest first, each with the cheques left in it."""
-    used = (select(ChequeMovement.lot_id, func.sum(ChequeMovement.cheques).label("used"))
-            .where(ChequeMovement.household_id == household_id).group_by(col(ChequeMovement.lot_id)).subquery())
-    rows = session.exec(select(ChequeLot, func.coalesce(used.c.used, 0))
-                        .outerjoin(used, used.c.lot_id == ChequeLot.id)
-                        .where(ChequeLot.household_id == household_id)
-                        .order_by(col(ChequeLot.period), col(ChequeLot.id))).all()
+    rows = session.exec(_REMAINDERS, params={"household_id": household_id}).all()
     return [(lot, lot.allocated + int(spent)) for lot, spent in rows]
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 
-from coop.auth.permissions import roles_required
+from coop.auth.permissions import own_household_ids, roles_required
 from coop.cheques import allocation, scheme, service
 from coop.cheques.models import ChequeRedemption
 from coop.cheques.views import REDEEM_FIELDS, parse_redemption, pick_provider
 from coop.clock import local_today
 from coop.db import get_session
 from coop.forms import FieldParser, form_values
-from coop.members.service import get_household, household_ids_of
+from coop.members.service import get_household
 
 bp = Blueprint("cheques_api", __name__, url_prefix="/api/v1/coops/<slug>/cheques")
 
@@ -55,8 +55,7 @@ def list_redemptions(slug: str):
 @roles_required("coordinator", "parent")
 def household(slug: str, household_id: int):
     session = get_session()
-    if "coordinator" not in g.roles and household_id not in household_ids_of(session, coop_id=g.coop.id,
-                                                                             person_id=current_user.id):
+    if "coordinator" not in g.roles and household_id not in own_household_ids():
         abort(404)
     get_household(session, coop_id=g.coop.id, household_id=household_id)
     today = local_today(g.coop.timezone)

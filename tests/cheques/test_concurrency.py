@@ -5,6 +5,7 @@ goes below zero, and no request fails with a server error."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import date
 
@@ -14,13 +15,15 @@ from sqlmodel import select
 
 from coop import create_app
 from coop.auth.service import add_membership, create_person
-from coop.cheques import allocation
+from coop.cheques import allocation, service
 from coop.cheques.jobs import allocate_cheques
-from coop.cheques.models import ChequeLot, ChequeMovement, ChequeRedemption
+from coop.cheques.models import ChequeLot, ChequeMovement, ChequeRedemption, Provider
 from coop.cheques.scheme import SchemeInput, card_of, list_services, save_provider, save_scheme
+from coop.cheques.service import RedemptionInput
 from coop.clock import local_today
 from coop.cooperatives.service import create_cooperative
 from coop.db import make_engine
+from coop.errors import Conflict
 from coop.members.service import HouseholdInput, save_household
 from coop.models import metadata
 from coop.schema import upgrade
@@ -139,3 +142,53 @@ def test_two_schedulers_allocating_at_once_make_each_lot_once(pg_app):
     with database.scope(write=False) as s:
         lots = s.exec(select(ChequeLot.household_id).where(ChequeLot.period == period)).all()
     assert sum(made) == 41 and len(lots) == 41 == len(set(lots))
+
+
+@pytest.mark.parametrize("first_ends", ["commit", "rollback"])
+def test_one_key_for_two_households_at_once_is_used_once(pg_app, first_ends):
+    """The lots' lock does not order redemptions of different households: the unique key
+    does. The second waits for the first, then replays it (a mismatch) or, if the first
+    rolled back, redeems."""
+    database = pg_app.extensions["coop.db"]
+    _email, code, service_id, today = _seed(database)
+    with database.scope() as s:
+        coop_id = s.exec(select(ChequeLot.coop_id)).first()
+        other = save_household(s, coop_id=coop_id, household_id=None, data=HouseholdInput(name="G"), actor_id=None)
+        allocation.allocate_household(s, household_id=other.id, period=local_today().replace(day=1))
+        other_code = card_of(s, coop_id=coop_id, household_id=other.id).code
+        provider_id = s.exec(select(Provider.id)).one()
+
+    def redeem(session, household_code: str):
+        data = RedemptionInput(household_code=household_code, service_id=service_id, cheques=1,
+                               used_on=date.fromisoformat(today), idempotency_key="same-key")
+        return service.redeem(session, coop_id=coop_id, provider_id=provider_id, data=data, actor_id=None,
+                              today=date.fromisoformat(today))
+
+    first = database.session()
+    assert redeem(first, code)[1] is True
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        with database.scope() as s:
+            try:
+                outcome["new"] = redeem(s, other_code)[1]
+            except Conflict as exc:
+                outcome["refused"] = exc.code
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with database.engine.connect() as watcher:
+        for _ in range(200):
+            waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                           " AND wait_event_type = 'Lock'")).scalar_one()
+            if waiting:
+                break
+            time.sleep(0.05)
+    assert waiting == 1
+    getattr(first, first_ends)()
+    first.close()
+    thread.join(timeout=30)
+    assert outcome == ({"refused": "idempotency_mismatch"} if first_ends == "commit" else {"new": True})
+    with database.scope(write=False) as s:
+        assert s.exec(select(func.count()).select_from(ChequeRedemption)).one() == 1
+        assert -s.exec(select(func.sum(ChequeMovement.cheques))).one() == 1
