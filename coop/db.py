@@ -62,7 +62,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # Bound values are personal data (addresses, names): never put them in error messages or logs.
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # No pre-ping (a round trip on every request): a connection found dead when used makes
+    # SQLAlchemy discard the whole pool, that request answers 503 and the next one reconnects;
+    # connections older than half an hour are replaced, before an idle link is cut.
+    return create_engine(url, hide_parameters=True, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
-from coop.auth.permissions import public, roles_required
+from coop.auth.permissions import own_household_ids, public, roles_required
 from coop.bookings import feed, occupancy, service
 from coop.bookings.alternatives import propose
 from coop.bookings.errors import SeriesRefused, SlotUnavailable
@@ -25,7 +25,7 @@ from coop.db import get_db, get_session
 from coop.errors import DomainError
 from coop.forms import form_values, id_arg
 from coop.labels import WEEKDAY_LABELS
-from coop.members.service import get_household, household_ids_of, list_households
+from coop.members.service import get_household, list_households
 
 bp = Blueprint("bookings", __name__, url_prefix="/c/<slug>/bookings")
 PAGE_FIELD_OF = {"start": "start_time", "end": "end_time"}
@@ -61,7 +61,7 @@ def acting_households() -> tuple[frozenset[int] | None, int | None]:
             return None, None
         get_household(session, coop_id=g.coop.id, household_id=household_id)
         return frozenset({household_id}), household_id
-    own = frozenset(household_ids_of(session, coop_id=g.coop.id, person_id=current_user.id))
+    own = own_household_ids()
     if not own:
         abort(404)
     return own, None
