@@ -36,6 +36,8 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    # A login (browser session or API token) ends this many days after it began.
+    session_max_days: int = 30
     invitation_valid_days: int = 14
     password_reset_valid_minutes: int = 60
     sqlite_busy_timeout_ms: int = 15000
@@ -73,6 +75,8 @@ class Settings:
             raise SettingsError("Production needs COOP_SECRET_KEY: a random string of 32+ characters.")
         if self.retention_cancelled_bookings_days < 0 or self.retention_audit_log_days < 0:
             raise SettingsError("Retention periods are numbers of days, 0 (keep forever) or more.")
+        if self.session_max_days < 1:
+            raise SettingsError("COOP_SESSION_MAX_DAYS must be a number of days, 1 or more.")
         if self.solve_stale_seconds < 1:
             raise SettingsError("COOP_SOLVE_STALE_SECONDS must be a number of seconds, 1 or more.")
         if self.log_format not in {"", "json", "text"}:

@@ -7,7 +7,9 @@ them alike."""
 
 from __future__ import annotations
 
-from flask import Flask, Request, request
+from datetime import timedelta
+
+from flask import Flask, Request, current_app, request
 from flask_login import LoginManager, UserMixin
 from flask_wtf import CSRFProtect
 
@@ -57,7 +59,9 @@ def _user(token: str) -> CurrentUser | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     slug = (request.view_args or {}).get("slug")
-    found = service.resolve_session(get_session(), token=token, slug=slug if isinstance(slug, str) else None)
+    max_age = timedelta(days=current_app.extensions["coop.settings"].session_max_days)
+    found = service.resolve_session(get_session(), token=token, max_age=max_age,
+                                    slug=slug if isinstance(slug, str) else None)
     return CurrentUser(found[0], token, found[1]) if found else None
 
 

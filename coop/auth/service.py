@@ -113,7 +113,8 @@ class CoopAccess:
 
 # The statements of every request are built once, with named parameters: building one costs
 # more CPU than PostgreSQL takes to run it.
-_LIVE = (LoginSession.token_hash == bindparam("token_hash"), col(LoginSession.revoked_at).is_(None))
+_LIVE = (LoginSession.token_hash == bindparam("token_hash"), col(LoginSession.revoked_at).is_(None),
+         col(LoginSession.created_at) > bindparam("oldest"))
 _PERSON = select(Person).join(LoginSession, LoginSession.person_id == Person.id).where(*_LIVE)
 _PERSON_AND_ACCESS = (
     select(Person, Cooperative, Membership).select_from(LoginSession)
@@ -138,15 +139,17 @@ def coop_access(session: Session, *, person_id: int, slug: str) -> CoopAccess:
     return _access(slug, session.exec(_ACCESS, params={"person_id": person_id, "slug": slug}).all())
 
 
-def resolve_session(session: Session, *, token: str, slug: str | None = None
+def resolve_session(session: Session, *, token: str, max_age: timedelta, slug: str | None = None
                     ) -> tuple[Person, CoopAccess | None] | None:
-    """The active person behind a live session token, else None. With ``slug``, also the
-    person's access to that cooperative, read in the same query: every request inside a
-    cooperative needs both, and one round trip is cheaper than three."""
+    """The active person behind a live session token (not revoked, begun less than
+    ``max_age`` ago), else None. With ``slug``, also the person's access to that cooperative,
+    read in the same query: every request inside a cooperative needs both, and one round trip
+    is cheaper than three."""
+    params = {"token_hash": token_hash(token), "oldest": utcnow() - max_age}
     if slug is None:
-        person = session.exec(_PERSON, params={"token_hash": token_hash(token)}).first()
+        person = session.exec(_PERSON, params=params).first()
         return (person, None) if person is not None and person.is_active else None
-    rows = session.exec(_PERSON_AND_ACCESS, params={"token_hash": token_hash(token), "slug": slug}).all()
+    rows = session.exec(_PERSON_AND_ACCESS, params={**params, "slug": slug}).all()
     if not rows or not rows[0][0].is_active:
         return None
     return rows[0][0], _access(slug, [(coop, membership) for _, coop, membership in rows])

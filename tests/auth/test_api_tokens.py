@@ -243,3 +243,25 @@ def test_the_three_refusals_have_their_codes(client: FlaskClient, make: Factory,
     assert full.status_code == 409 and error_code(full) == "capacity_full"
     db.rollback()
     assert len(db.exec(select(Booking)).all()) == 3
+
+
+def test_a_login_ends_after_the_maximum_age_for_tokens_and_browsers_alike(app: Flask, coop: Coop, db) -> None:
+    max_days = app.extensions["coop.settings"].session_max_days
+    api, browser = app.test_client(), login(app.test_client(), coop.parent)
+    token = issue(api, coop.parent)
+    assert api.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    assert browser.get(f"/c/{coop.coop.slug}/bookings/").status_code == 200
+    for started in db.exec(select(LoginSession).where(LoginSession.person_id == coop.parent.id)).all():
+        started.created_at -= timedelta(days=max_days - 1)
+        db.add(started)
+    db.commit()
+    assert api.get("/api/v1/me", headers=bearer(token)).status_code == 200  # a day left
+    for started in db.exec(select(LoginSession).where(LoginSession.person_id == coop.parent.id)).all():
+        started.created_at -= timedelta(days=1, minutes=1)
+        db.add(started)
+    db.commit()
+    expired = api.get("/api/v1/me", headers=bearer(token))
+    assert expired.status_code == 401 and error_code(expired) == "unauthorized"
+    page = browser.get(f"/c/{coop.coop.slug}/bookings/")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    assert api.get("/api/v1/me", headers=bearer(issue(api, coop.parent))).status_code == 200  # log in again
