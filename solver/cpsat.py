@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.explain import caregiver_stats, explain_unmet
-from solver.lns import Cells, SearchSettings, Shape, search
+from solver.lns import SearchSettings, search
 from solver.model import Assignment, Problem, Solution, Status
+from solver.neighbourhoods import Cells, Shape
 from solver.rules_hard import HARD_RULES
 from solver.rules_soft import SOFT_RULES
 from solver.score import score

@@ -8,8 +8,11 @@ else fixed and the roster as a hint, and keeps the best result when it is no wor
 Neighbourhoods free a few people over the whole horizon, everybody over one or two
 windows of days, or more people over half of it, often around a costly badly covered
 shift; the kind is chosen by its recent success and each kind's size adapts to what the
-sub-solver can close. Random choices come from `seed`; with a deterministic time budget
-every CP-SAT call is reproducible, so the whole search is.
+sub-solver can close (see `solver.neighbourhoods`). When CP-SAT's bound is close to
+the best roster, the last part of the time goes back to the whole model, hinted with
+that roster, which raises the bound and often lowers the objective. Random choices come
+from `seed`; with a deterministic time budget every CP-SAT call is reproducible, so the
+whole search is.
 """
 
 from __future__ import annotations
@@ -24,9 +27,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from solver.model import Status
-
-#: Proto indices of the x variables of one (caregiver, day) cell.
-Cells = dict[tuple[int, int], list[int]]
+from solver.neighbourhoods import Cells, Neighbourhoods, Shape, fixed_model, pick_neighbourhood
 
 #: Limits of one LNS sub-solve: small, so that many neighbourhoods get tried.
 SUB_WALL_S = 5.0
@@ -41,6 +42,18 @@ FIRST_STALL = 0.05
 #: CP-SAT's default LP for the whole model (a full LP slows the first solutions down);
 #: the full LP (level 2) for the small sub-problems, where it proves optimality fast.
 FIRST_LINEARIZATION = 1
+#: Once only the final share of the time is left, and if CP-SAT's bound is within the
+#: gap below of the best objective, the whole model, hinted with the LNS's best roster,
+#: gets one slice: if it raises the bound by the rise share of the gap (which the LNS
+#: never does), it keeps the rest of the time in one go (restarting it in slices would
+#: lose its LP and cuts); otherwise the LNS resumes. On large weeks priced by fairness
+#: CP-SAT's LP proves (near) optimality there; on the benchmark its bound does not move
+#: (instance 8) or is too far below to enter at all. Comparing objective gains instead
+#: misjudged both on a loaded machine.
+FINAL_SHARE = 0.5
+FINAL_GAP = 0.25
+FINAL_SLICE = 0.2
+FINAL_RISE = 0.05
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,7 @@ class Budget:
 
     deadline: float
     deterministic_left: float | None
+    settings: SearchSettings
 
     def wall_left(self) -> float:
         """Seconds of wall time left."""
@@ -82,6 +96,29 @@ class Budget:
         """Account for deterministic work done by CP-SAT."""
         if self.deterministic_left is not None:
             self.deterministic_left -= work
+
+    def work_left(self) -> float:
+        """Deterministic work units left; without a deterministic budget, a large number."""
+        return 1e9 if self.deterministic_left is None else self.deterministic_left
+
+    def spent(self) -> float:
+        """Seconds, or with a deterministic budget work units, used so far."""
+        settings = self.settings
+        if self.deterministic_left is None or settings.deterministic_time is None:
+            return settings.time_limit_s - self.wall_left()
+        return settings.deterministic_time - self.deterministic_left
+
+    def share(self, fraction: float) -> float:
+        """`fraction` of the whole budget, in the unit of `spent`."""
+        settings = self.settings
+        scale = settings.time_limit_s
+        if settings.deterministic_time is not None:
+            scale = settings.deterministic_time
+        return fraction * scale
+
+    def is_final(self) -> bool:
+        """True once only the final share of the budget is left."""
+        return self.share(1.0) - self.spent() <= self.share(FINAL_SHARE)
 
     def is_spent(self, stop: threading.Event | None) -> bool:
         """True when time is up or somebody asked the search to stop."""
@@ -169,154 +206,9 @@ class Limit:
     is_first_only: bool = False
 
 
-@dataclass(frozen=True)
-class Shape:
-    """What the neighbourhoods are cut from: people, days, and who can staff what.
-
-    `occurrences` lists, per demanded occurrence, its day, its requirement, the weights
-    of a missing and of a surplus person, and the (person, x-variable index) pairs that
-    could staff it.
-    """
-
-    people: int
-    days: int
-    occurrences: list[tuple[int, int, int, int, list[tuple[int, int]]]]
-
-
-#: Neighbourhood kinds: `size` counts people for "people" and "block", days otherwise.
-KINDS = ("people", "days", "two_windows", "block")
-DAY_KINDS = ("days", "two_windows")
-
-
-@dataclass
-class Neighbourhoods:
-    """Adaptive choice of the neighbourhood kind and of its size.
-
-    A kind is drawn with probability proportional to its score, a running average of
-    its recent improvements (plus a floor, so no kind starves). Each kind has its own
-    size: it grows while its sub-problems are solved to optimality and shrinks when
-    they time out, so each settles where CP-SAT just manages to close it.
-    """
-
-    shape: Shape
-    sizes: dict[str, int]
-    scores: dict[str, float]
-
-    @classmethod
-    def start(cls, shape: Shape) -> Neighbourhoods:
-        """Initial sizes: a few people, a few days."""
-        sizes = {
-            "people": min(shape.people, 4),
-            "days": min(shape.days, 3),
-            "two_windows": min(shape.days, 4),
-            "block": min(shape.people, 8),
-        }
-        return cls(shape, sizes, dict.fromkeys(KINDS, 1.0))
-
-    def choose(self, rng: random.Random) -> str:
-        """A kind, drawn by score."""
-        kinds = [k for k in KINDS if k in ("people", "days") or self.shape.days >= 4]
-        return rng.choices(kinds, [self.scores[k] + SCORE_FLOOR for k in kinds])[0]
-
-    def learn(self, kind: str, is_optimal: bool, gain: float, rng: random.Random) -> None:
-        """Update the kind's score with `gain` (0..1) and its size with the outcome."""
-        self.scores[kind] = (1 - SCORE_RATE) * self.scores[kind] + SCORE_RATE * gain
-        top = self.shape.days if kind in DAY_KINDS else self.shape.people
-        if is_optimal:
-            if rng.random() < GROW_CHANCE:
-                self.sizes[kind] = min(top, self.sizes[kind] + 1)
-        else:
-            self.sizes[kind] = max(1 if kind in DAY_KINDS else 2, self.sizes[kind] - 1)
-
-
-#: Score update rate, floor and chance that a kind grows after an optimal sub-solve.
-SCORE_RATE = 0.2
-SCORE_FLOOR = 0.1
-GROW_CHANCE = 0.5
-
-
-def focus_occurrence(
-    rng: random.Random, shape: Shape, best: list[int]
-) -> tuple[int, list[int]] | None:
-    """(day, movers) of an occurrence staffed above or below its requirement.
-
-    Drawn in proportion to what its wrong staffing costs, so a missing person (often a
-    hundred times dearer than a surplus one) gets the attention; None when all is right.
-    The movers are those who could repair it: the available people not on it when it is
-    short, the people on it when it has too many.
-    """
-    wrong, costs = [], []
-    for day, required, under, over, who in shape.occurrences:
-        staffed = sum(best[index] for _, index in who)
-        cost = under * (required - staffed) if staffed < required else over * (staffed - required)
-        if cost > 0:
-            on = 1 if staffed > required else 0
-            wrong.append((day, [c for c, index in who if best[index] == on]))
-            costs.append(cost)
-    return rng.choices(wrong, costs)[0] if wrong else None
-
-
-def window(rng: random.Random, days: int, width: int, centre: int | None) -> range:
-    """`width` consecutive days, around `centre` when given, else anywhere."""
-    width = min(days, width)
-    if centre is None:
-        centre = rng.randrange(days)
-    start = min(max(0, centre - rng.randrange(width)), days - width)
-    return range(start, start + width)
-
-
-def pick_neighbourhood(
-    rng: random.Random, shape: Shape, best: list[int], kind: str, size: int
-) -> tuple[set[int], set[int]]:
-    """The people and days freed by one neighbourhood of `kind` and `size`.
-
-    "people" frees a few people over the whole horizon, so the sub-solver rebuilds
-    complete work patterns, which is what the sequence rules make hard. "days" frees
-    everybody over a window of days, so coverage can be rebalanced among all staff;
-    "two_windows" frees everybody over two distant windows, so work can move from one
-    to the other while everyone's totals stay within bounds. "block" frees more people
-    over half the horizon. Half of the time the neighbourhood is centred on an
-    occurrence that is under- or over-covered, so the sub-problem can actually repair it.
-    """
-    focus = focus_occurrence(rng, shape, best) if rng.random() < 0.5 else None
-    everybody = set(range(shape.people))
-    centre = None if focus is None else focus[0]
-    if kind == "days":
-        return everybody, set(window(rng, shape.days, size, centre))
-    if kind == "two_windows":
-        width = max(1, size // 2)
-        second = focus_occurrence(rng, shape, best) if rng.random() < 0.5 else None
-        other = None if second is None else second[0]
-        first = window(rng, shape.days, width, centre)
-        return everybody, {*first, *window(rng, shape.days, max(1, size - len(first)), other)}
-    chosen: set[int] = set()
-    if focus is not None:
-        movers = focus[1]
-        chosen = set(rng.sample(movers, min(len(movers), max(1, size // 2))))
-    others = sorted(everybody - chosen)
-    chosen |= set(rng.sample(others, min(len(others), size - len(chosen))))
-    if kind == "people":
-        return chosen, set(range(shape.days))
-    return chosen, set(window(rng, shape.days, max(2, shape.days // 2), centre))
-
-
-def fixed_model(
-    model: cp_model.CpModel, cells: Cells, free: tuple[set[int], set[int]], best: list[int]
-) -> cp_model.CpModel:
-    """A copy of `model` with every cell outside the neighbourhood fixed to `best`."""
-    people, days = free
-    sub = model.clone()
-    proto = sub.proto
-    for (c, day), indices in cells.items():
-        if c in people and day in days:
-            continue
-        for index in indices:
-            domain = proto.variables[index].domain
-            domain[0] = best[index]
-            domain[1] = best[index]
-    proto.solution_hint.vars.extend(range(len(best)))
-    proto.solution_hint.values.extend(best)
-    return sub
+def is_bound_informative(objective: int, bound: int) -> bool:
+    """True when the bound is within `FINAL_GAP` (relative) of the objective."""
+    return objective - bound <= FINAL_GAP * max(1, abs(objective))
 
 
 def feasible_roster(
@@ -355,6 +247,38 @@ def hinted(model: cp_model.CpModel, values: list[int]) -> cp_model.CpModel:
     return copy
 
 
+def whole_model(
+    model: cp_model.CpModel,
+    best: tuple[list[int], int, int],
+    settings: SearchSettings,
+    budget: Budget,
+    length: float,
+) -> tuple[list[int] | None, int, int]:
+    """(better roster or None, objective, bound) after `length` of the hinted whole model.
+
+    `best` is the roster to start from with its objective and the bound so far; `length`
+    is in seconds, or in work units with a deterministic budget.
+    """
+    values, objective, bound = best
+    is_work = settings.deterministic_time is not None
+    limit = Limit(
+        budget.wall_left() if is_work else length,
+        length if is_work else budget.work_left(),
+        settings.workers,
+        settings.seed,
+        linearization=FIRST_LINEARIZATION,
+    )
+    solver, status = run_solver(hinted(model, values), settings, budget, limit)
+    budget.spend(solver.deterministic_time)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, objective, bound
+    bound = max(bound, round(solver.best_objective_bound))
+    value = round(solver.objective_value)
+    if value < objective:
+        return list(solver.response_proto.solution), value, bound
+    return None, objective, bound
+
+
 def search(
     model: cp_model.CpModel, cells: Cells, shape: Shape, settings: SearchSettings
 ) -> SearchResult:
@@ -362,8 +286,11 @@ def search(
 
     Each round solves one neighbourhood per worker in parallel threads (one CP-SAT worker
     each) and keeps the best outcome, taking results in a fixed order for reproducibility.
+    Near the end the hinted whole model may take over to prove a bound (`FINAL_SHARE`).
     """
-    budget = Budget(time.monotonic() + settings.time_limit_s, settings.deterministic_time)
+    budget = Budget(
+        time.monotonic() + settings.time_limit_s, settings.deterministic_time, settings
+    )
     total = settings.time_limit_s
     first_wall = min(total, max(FIRST_SHARE * total, FIRST_FLOOR_S)) if settings.use_lns else total
     floor = min(first_wall, FIRST_FLOOR_S)
@@ -404,8 +331,20 @@ def search(
     choice = Neighbourhoods.start(shape)
     step = 0
     tally: Counter[str] = Counter()
+    is_racing = True
+    is_first_slice = True
     with ThreadPoolExecutor(max_workers=settings.workers) as pool:
         while settings.use_lns and objective > bound and not budget.is_spent(settings.stop):
+            if is_racing and is_bound_informative(objective, bound) and budget.is_final():
+                length = budget.share(FINAL_SLICE if is_first_slice else 1.0)
+                low = bound
+                race = whole_model(model, (best, objective, bound), settings, budget, length)
+                found, objective, bound = race
+                best = found or best
+                result.steps.append(f"whole model: objective {objective}, bound {bound}")
+                is_racing = is_first_slice and bound - low >= FINAL_RISE * (objective - low)
+                is_first_slice = False
+                continue
             batch = []
             for _ in range(settings.workers):
                 step += 1

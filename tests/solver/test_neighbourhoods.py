@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from solver import Status
 from solver.curtois import read_instance
-from solver.lns import KINDS, Neighbourhoods, Shape, focus_occurrence, pick_neighbourhood
+from solver.neighbourhoods import KINDS, Neighbourhoods, Shape, focus_occurrence, pick_neighbourhood
 from tests.solver.factories import solve_checked
 
 

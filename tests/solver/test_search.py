@@ -42,3 +42,20 @@ def test_lns_runs_after_the_first_solve(curtois_dir: Path) -> None:
     assert solution.steps[0].startswith("initial")
     assert solution.steps[-1].startswith("lns")
     assert "sub-solves {}" not in solution.steps[-1]
+
+
+def test_informative_bound_hands_the_end_to_the_whole_model(curtois_dir: Path) -> None:
+    # With this little work the first solve finds the optimum without proving it, its
+    # bound already close: the LNS gives way to the whole model, which proves it.
+    problem = read_instance(curtois_dir / "Instance1.txt")
+    solution = solve_checked(problem, time_limit_s=60.0, deterministic_time=0.3, workers=2)
+    assert "whole model: objective 607, bound 607" in solution.steps
+    assert solution.status is Status.OPTIMAL
+
+
+def test_uninformative_bound_leaves_all_the_time_to_the_lns(curtois_dir: Path) -> None:
+    problem = read_instance(curtois_dir / "Instance2.txt")
+    solution = solve_checked(problem, time_limit_s=60.0, deterministic_time=0.3, workers=2)
+    assert solution.bound is not None and solution.objective is not None
+    assert solution.objective - solution.bound > 0.25 * solution.objective
+    assert not any(step.startswith("whole model") for step in solution.steps)
