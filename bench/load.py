@@ -1,7 +1,7 @@
 """A mixed load on the real app (gunicorn, several workers, PostgreSQL), beside a baseline.
 
     .venv/bin/python bench/load.py [--server postgresql://postgres@127.0.0.1:5432/postgres]
-                                   [--seconds 20] [--baseline-seconds 5] [--clients 8 32] [--workers 4]
+                                   [--seconds 20] [--baseline-seconds 5] [--clients 8 32] [--workers 3]
 
 It creates a throw-away database on the server (dropped at the end), migrates it, loads the
 demo (two cooperatives, published rosters for this week and the next) and starts gunicorn
@@ -319,7 +319,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="mixed load per client count")
     parser.add_argument("--baseline-seconds", type=float, default=5.0, help="baseline per client count")
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     args = parser.parse_args()
 
     name = f"coop_load_{uuid.uuid4().hex[:8]}"
