@@ -9,7 +9,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, update
+from sqlalchemy import and_, bindparam, func, text, update
 from sqlmodel import Session, col, select
 
 from coop.auth.models import Invitation, LoginAttempt, LoginSession, PasswordReset, Person
@@ -80,6 +80,13 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, limit:
     holds across processes); the caller must commit even when this raises."""
     since = utcnow() - limit.window
     account_key, ip_key = f"account:{(email or '').strip().lower()}", f"ip:{ip}"
+    if session.get_bind().dialect.name == "postgresql":
+        # Attempts on one account wait for each other until the caller commits, so a burst
+        # sent at once cannot all count zero failures before any is recorded. (SQLite's write
+        # transactions are serialised already.) Per address the limit stays approximate:
+        # locking it would make every parent behind one school's router wait in turn.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": token_hash(account_key)})
     if _failures(session, account_key, since) >= limit.per_account or _failures(session, ip_key, since) >= limit.per_ip:
         raise RateLimited(_l("Too many failed attempts. Wait %(m)d minutes and try again.",
                              m=int(limit.window.total_seconds() // 60)))
