@@ -31,6 +31,9 @@ from tests.conftest import PASSWORD, make_settings
 
 pytestmark = pytest.mark.postgres_only
 WORKERS = 8
+# A bound on waiting for the other transaction, never a speed target: a loaded CI machine
+# may take seconds to get the second redemption to its INSERT.
+WAIT_S = 30.0
 
 
 @pytest.fixture
@@ -177,17 +180,19 @@ def test_one_key_for_two_households_at_once_is_used_once(pg_app, first_ends):
 
     thread = threading.Thread(target=second)
     thread.start()
-    with database.engine.connect() as watcher:
-        for _ in range(200):
-            waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                           " AND wait_event_type = 'Lock'")).scalar_one()
-            if waiting:
-                break
-            time.sleep(0.05)
-    assert waiting == 1
-    getattr(first, first_ends)()
-    first.close()
-    thread.join(timeout=30)
+    waiting, deadline = 0, time.monotonic() + WAIT_S
+    try:
+        with database.engine.connect() as watcher:
+            while not waiting and thread.is_alive() and time.monotonic() < deadline:
+                waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                               "current_database() AND wait_event_type = 'Lock'")).scalar_one()
+                time.sleep(0.05)
+        assert waiting == 1, f"the second redemption did not wait for the first: {outcome}"
+    finally:
+        # Whatever happened, end the first transaction so the second (and the teardown) can go on.
+        getattr(first, first_ends)()
+        first.close()
+        thread.join(timeout=WAIT_S)
     assert outcome == ({"refused": "idempotency_mismatch"} if first_ends == "commit" else {"new": True})
     with database.scope(write=False) as s:
         assert s.exec(select(func.count()).select_from(ChequeRedemption)).one() == 1
