@@ -51,8 +51,8 @@ from coop.errors import Conflict, ValidationFailed
 from coop.members.models import Child, Household, Membership, PickupPerson
 from coop.members.service import get_household
 from coop.outbox.models import OutboxMessage
-from coop.rosters.models import Roster, RosterAssignment, RosterFeed, RosterShift, ShiftSwap
-from coop.rosters.runs import enqueue
+from coop.rosters.attendance import release_shifts_of
+from coop.rosters.models import RosterFeed, ShiftSwap
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 
@@ -156,40 +156,6 @@ def _stop_pledge(session: Session, household: Household, today: date) -> None:
     household.pledge_minutes, household.pledge_cents = 0, 0
 
 
-def _release_shifts(session: Session, *, coop_id: int, person_ids: list[int], now: datetime,
-                    actor_id: int) -> int:
-    """The erased people's shifts that have not started: absent in published rosters (what
-    people were told stays on record) with a repair of each week queued, gone from drafts.
-    Returns how many published shifts were released."""
-    if not person_ids:
-        return 0
-    theirs = select(CaregiverProfile.id).where(col(CaregiverProfile.person_id).in_(person_ids))
-    rows = session.exec(
-        select(RosterAssignment, Roster).join(Roster, col(Roster.id) == RosterAssignment.roster_id)
-        .join(RosterShift, col(RosterShift.id) == RosterAssignment.shift_id)
-        .where(Roster.coop_id == coop_id, col(Roster.status).in_(("draft", "published")),
-               col(RosterAssignment.caregiver_id).in_(theirs), col(RosterAssignment.attendance).is_(None),
-               RosterShift.start_at > now)
-        .order_by(col(Roster.id), col(RosterAssignment.id))
-    ).all()
-    # The same lock as a caregiver's "I can't make it", so a publish never crosses this.
-    session.exec(select(Roster.id).where(col(Roster.id).in_(sorted({roster.id for _, roster in rows})))
-                 .order_by(col(Roster.id)).with_for_update()).all()
-    weeks = set()
-    for assignment, roster in rows:
-        if roster.status == "draft":
-            session.delete(assignment)
-            continue
-        assignment.attendance, assignment.confirmed_at = "absent", now
-        assignment.confirmed_by_id, assignment.is_pinned = actor_id, False
-        session.add(assignment)
-        weeks.add(roster.week_start)
-    session.flush()
-    for week in sorted(weeks):
-        enqueue(session, coop_id=coop_id, week_start=week, kind="repair", requested_by_id=actor_id)
-    return sum(roster.status == "published" for _, roster in rows)
-
-
 def erase_household(session: Session, *, coop_id: int, household_id: int, actor_id: int, confirm_name: str,
                     now: datetime, today: date) -> Erasure:
     """Erase a household's personal data for good (see the module's docstring); ``confirm_name``
@@ -201,7 +167,7 @@ def erase_household(session: Session, *, coop_id: int, household_id: int, actor_
         raise ValidationFailed(_l("Check the form."), fields={
             "confirm_name": _l("Type the household's name exactly as shown to confirm.")})
     erase_ids, keep_ids = _people(session, household.id)
-    shifts = _release_shifts(session, coop_id=coop_id, person_ids=erase_ids, now=now, actor_id=actor_id)
+    shifts = release_shifts_of(session, coop_id=coop_id, person_ids=erase_ids, now=now, actor_id=actor_id)
     names = {household.name: f"#{household.id}", **_erase_people(session, erase_ids, now)}
     session.execute(update(CaregiverProfile).where(CaregiverProfile.household_id == household.id,
                                                    col(CaregiverProfile.person_id).in_(keep_ids))

@@ -27,7 +27,7 @@ from coop.credits.service import post_hours_worked
 from coop.errors import Conflict, NotFound, ValidationFailed
 from coop.outbox.service import in_language
 from coop.rosters.feed import PublishedShift, published_shifts
-from coop.rosters.models import ATTENDANCE, Roster, RosterAssignment, ShiftSwap, SolveRun
+from coop.rosters.models import ATTENDANCE, Roster, RosterAssignment, RosterShift, ShiftSwap, SolveRun
 from coop.rosters.runs import enqueue
 from coop.rosters.swaps import coordinator_ids, own_future_shift, person_of, tell
 
@@ -115,6 +115,45 @@ def confirm_as_planned(session: Session, *, coop_id: int, week_start: date, time
                    actor_id=actor_id, now=now)
 
 
+def _mark_absent(session: Session, assignment: RosterAssignment, *, actor_id: int, now: datetime) -> None:
+    """A published future shift given up: it stays on record, marked absent, no longer pinned."""
+    assignment.attendance, assignment.confirmed_at = "absent", now
+    assignment.confirmed_by_id, assignment.is_pinned = actor_id, False
+    session.add(assignment)
+
+
+def release_shifts_of(session: Session, *, coop_id: int, person_ids: list[int], now: datetime,
+                      actor_id: int) -> int:
+    """The shifts of people who leave (an erased household's parents) that have not started:
+    absent in published rosters, as if each had said "I can't make it", with a repair of each
+    week queued; gone from drafts. Returns how many published shifts were released."""
+    if not person_ids:
+        return 0
+    theirs = select(CaregiverProfile.id).where(col(CaregiverProfile.person_id).in_(person_ids))
+    rows = session.exec(
+        select(RosterAssignment, Roster).join(Roster, col(Roster.id) == RosterAssignment.roster_id)
+        .join(RosterShift, col(RosterShift.id) == RosterAssignment.shift_id)
+        .where(Roster.coop_id == coop_id, col(Roster.status).in_(("draft", "published")),
+               col(RosterAssignment.caregiver_id).in_(theirs), col(RosterAssignment.attendance).is_(None),
+               RosterShift.start_at > now)
+        .order_by(col(Roster.id), col(RosterAssignment.id))
+    ).all()
+    # The same lock as "I can't make it" takes, so a publish never crosses this.
+    session.exec(select(Roster.id).where(col(Roster.id).in_(sorted({roster.id for _, roster in rows})))
+                 .order_by(col(Roster.id)).with_for_update()).all()
+    weeks = set()
+    for assignment, roster in rows:
+        if roster.status == "draft":
+            session.delete(assignment)
+            continue
+        _mark_absent(session, assignment, actor_id=actor_id, now=now)
+        weeks.add(roster.week_start)
+    session.flush()
+    for week in sorted(weeks):
+        enqueue(session, coop_id=coop_id, week_start=week, kind="repair", requested_by_id=actor_id)
+    return sum(roster.status == "published" for _, roster in rows)
+
+
 def cancel_shift(session: Session, *, coop_id: int, assignment_id: int, caregiver_id: int | None, actor_id: int,
                  now: datetime) -> SolveRun:
     """"I can't make it": the caregiver (or a coordinator for them) gives up a published future
@@ -128,9 +167,7 @@ def cancel_shift(session: Session, *, coop_id: int, assignment_id: int, caregive
     if held.assignment.attendance is not None:
         raise Conflict(_l("This shift is no longer in the published roster."), code="shift_not_published")
     coop = session.get(Cooperative, coop_id)
-    held.assignment.attendance, held.assignment.confirmed_at = "absent", now
-    held.assignment.confirmed_by_id, held.assignment.is_pinned = actor_id, False
-    session.add(held.assignment)
+    _mark_absent(session, held.assignment, actor_id=actor_id, now=now)
     for swap in session.exec(select(ShiftSwap).where(ShiftSwap.assignment_id == assignment_id,
                                                      ShiftSwap.status == "open")).all():
         swap.status, swap.decided_at = "withdrawn", now
