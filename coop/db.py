@@ -10,16 +10,19 @@ writer; read-only sessions use a deferred ``BEGIN`` and never block writers in W
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
+
+log = logging.getLogger("coop.db")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_ID = 2**31 - 1
@@ -125,10 +128,18 @@ def init_app(app: Flask, database: Database) -> None:
     @app.teardown_appcontext
     def close_session(exc: BaseException | None) -> None:
         session = g.pop("coop_session", None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             if exc is not None:
                 session.rollback()
             session.close()
+        except DBAPIError:
+            # The answer is already made; the connection died under it (a restart, a
+            # fail-over). Raising here would replace that answer by a bare server error, so
+            # drop the connection (the pool will not hand it out again) and carry on.
+            log.warning("database connection lost while closing the request's session")
+            session.invalidate()
 
 
 def get_db() -> Database:

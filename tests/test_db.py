@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from coop.db import Database
+from coop.db import Database, get_session
 from coop.models import metadata
 
 
@@ -83,3 +83,21 @@ def test_health_endpoint_checks_the_database(client):
     response = client.get("/health")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("failed", [False, True], ids=["answered", "failed"])
+def test_a_connection_cut_at_the_end_of_a_request_is_dropped_quietly(app, failed):
+    """The database may go away after the answer is made (a restart, a fail-over). Closing
+    the request's session then fails; that must not turn the answer into a bare server
+    error, and the pool must not hand the dead connection to the next request."""
+    database = app.extensions["coop.db"]
+    context = app.test_request_context("/", method="POST")
+    context.push()
+    session = get_session()
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    with database.scope() as other:
+        assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+    context.pop(RuntimeError("the view failed") if failed else None)
+    with database.scope(write=False) as session:
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar() != pid
