@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/curtois.py --time-limit 60 --workers 2 --seed 0 [--instances 1 2 3]
 
-For every instance it prints our objective, the best known value and the ratio, and, with
-the same limits in the same run, the objective and ratio of `plain_model`: one boolean per
-person/day/shift with every rule written directly, solved by CP-SAT alone (--no-plain
-skips it). Instances are read from ../shared/benchmarks/curtois next to the repository.
+For every instance it prints our objective, its lower bound, the best known value and the
+ratio, and, with the same limits in the same run, the objective and ratio of `plain_model`:
+one boolean per person/day/shift with every rule written directly, solved by CP-SAT alone
+(--no-plain skips it). Instances are read from ../shared/benchmarks/curtois next to the repository.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     known = best_known()
     print(f"time limit {args.time_limit:g} s, {args.workers} workers, seed {args.seed}")
-    print("instance     ours   best  ratio   status     wall_s  cpu_s valid  plain  plain_ratio")
+    print("instance     ours  bound   best  ratio   status     wall_s  cpu_s valid  plain  plain_ratio")
     for number in args.instances:
         problem = read_instance(INSTANCES / f"Instance{number}.txt")
         started, cpu = time.monotonic(), cpu_seconds()
@@ -146,7 +146,7 @@ def main() -> None:
         )
         best = known[problem.name]
         print(
-            f"{problem.name:<11}{ours.objective!s:>6}{best:>7}  {ratio(ours.objective, best)}"
+            f"{problem.name:<11}{ours.objective!s:>6}{ours.bound!s:>7}{best:>7}  {ratio(ours.objective, best)}"
             f"  {ours.status!s:<9}{wall:>7.1f}{cpu:>7.1f}  {is_valid!s:<6}{plain!s:>6}"
             f"  {ratio(plain, best)}",
             flush=True,

@@ -10,9 +10,12 @@ windows of days, or more people over half of it, often around a costly badly cov
 shift; the kind is chosen by its recent success and each kind's size adapts to what the
 sub-solver can close (see `solver.neighbourhoods`). When CP-SAT's bound is close to
 the best roster, the last part of the time goes back to the whole model, hinted with
-that roster, which raises the bound and often lowers the objective. Random choices come
+that roster, which raises the bound and often lowers the objective. Beside all this, the
+model's linear relaxation is solved in a low-priority thread (`solver.relaxation`); its
+bound, often far above CP-SAT's own on large rosters, ends the search once the roster
+reaches it and is reported with the result. Random choices come
 from `seed`; with a deterministic time budget every CP-SAT call is reproducible, so the
-whole search is.
+whole search is (the relaxation's bound is then awaited before the LNS starts).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ortools.sat.python import cp_model
 
 from solver.model import Status
 from solver.neighbourhoods import Cells, Neighbourhoods, Shape, fixed_model, pick_neighbourhood
+from solver.relaxation import BackgroundRelaxation
 
 #: Limits of one LNS sub-solve: small, so that many neighbourhoods get tried.
 SUB_WALL_S = 5.0
@@ -308,6 +312,24 @@ def search(
         floor_s=floor,
         stall_s=FIRST_STALL * total if settings.deterministic_time is None else float("inf"),
     )
+    relaxing = BackgroundRelaxation(model.proto, settings.time_limit_s) if settings.use_lns else None
+    try:
+        return improve(model, cells, shape, settings, budget, first, relaxing)
+    finally:
+        if relaxing is not None:
+            relaxing.stop()
+
+
+def improve(
+    model: cp_model.CpModel,
+    cells: Cells,
+    shape: Shape,
+    settings: SearchSettings,
+    budget: Budget,
+    first: Limit,
+    relaxing: BackgroundRelaxation | None,
+) -> SearchResult:
+    """The search proper, with the relaxation (if any) solving beside it."""
     status, start = feasible_roster(model, settings, budget)
     if status == cp_model.INFEASIBLE:
         return SearchResult(Status.INFEASIBLE)
@@ -333,14 +355,25 @@ def search(
     tally: Counter[str] = Counter()
     is_racing = True
     is_first_slice = True
+    relaxation = None
+    if relaxing is not None and settings.deterministic_time is not None:
+        relaxation = relaxing.wait()
+    floor = bound
     with ThreadPoolExecutor(max_workers=settings.workers) as pool:
-        while settings.use_lns and objective > bound and not budget.is_spent(settings.stop):
+        while settings.use_lns and objective > floor and not budget.is_spent(settings.stop):
+            if relaxation is None and relaxing is not None and relaxing.is_done():
+                relaxation = relaxing.result
+            if relaxation is not None and relaxation.bound > floor:
+                floor = relaxation.bound
+                result.steps.append(f"linear relaxation: bound {floor}")
+                continue
             if is_racing and is_bound_informative(objective, bound) and budget.is_final():
                 length = budget.share(FINAL_SLICE if is_first_slice else 1.0)
                 low = bound
                 race = whole_model(model, (best, objective, bound), settings, budget, length)
                 found, objective, bound = race
                 best = found or best
+                floor = max(floor, bound)
                 result.steps.append(f"whole model: objective {objective}, bound {bound}")
                 is_racing = is_first_slice and bound - low >= FINAL_RISE * (objective - low)
                 is_first_slice = False
@@ -369,6 +402,6 @@ def search(
             objective = improved
     sizes = ", ".join(f"{kind} {size}" for kind, size in choice.sizes.items())
     result.steps.append(f"lns {step} steps, final sizes {sizes}, sub-solves {dict(tally)}")
-    result.values, result.objective, result.bound = best, objective, min(bound, objective)
+    result.values, result.objective, result.bound = best, objective, min(floor, objective)
     result.status = Status.OPTIMAL if objective == result.bound else Status.FEASIBLE
     return result
