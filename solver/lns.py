@@ -363,8 +363,8 @@ def improve(
         while settings.use_lns and objective > floor and not budget.is_spent(settings.stop):
             if relaxation is None and relaxing is not None and relaxing.is_done():
                 relaxation = relaxing.result
-            if relaxation is not None and relaxation.bound > floor:
-                floor = relaxation.bound
+            if relaxation is not None and relaxation > floor:
+                floor = relaxation
                 result.steps.append(f"linear relaxation: bound {floor}")
                 continue
             if is_racing and is_bound_informative(objective, bound) and budget.is_final():

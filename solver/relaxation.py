@@ -22,7 +22,6 @@ import math
 import os
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from ortools.linear_solver import pywraplp
@@ -34,14 +33,6 @@ UNBOUNDED = 2**62
 NICENESS = 10
 #: Tolerance when rounding the LP's objective up to the next integer.
 EPSILON = 1e-6
-
-
-@dataclass(frozen=True)
-class Relaxation:
-    """The relaxation's optimum: a valid lower bound and the LP's value per variable."""
-
-    bound: int
-    values: list[float]
 
 
 def literal(columns: list[Any], ref: int) -> Any:
@@ -106,26 +97,27 @@ def solve_relaxation(
     time_limit_s: float,
     lp: pywraplp.Solver | None = None,
     stopped: threading.Event | None = None,
-) -> Relaxation | None:
-    """The LP relaxation's optimum of `proto`, or None if GLOP does not reach it in time.
+) -> int | None:
+    """The LP relaxation's optimum of `proto`, rounded up (CP-SAT objectives are integral).
 
-    The bound is rounded up: CP-SAT objectives are integral. `lp`, an empty GLOP solver,
-    lets another thread interrupt the solve; `stopped` tells it not to start.
+    None if GLOP does not reach it in time, or for a maximisation (whose bound would be
+    an upper one). `lp`, an empty GLOP solver, lets another thread interrupt the solve;
+    `stopped` tells it not to start.
     """
     lp = lp or pywraplp.Solver.CreateSolver("GLOP")
-    if time_limit_s <= 0:
+    objective = proto.objective
+    scale = objective.scaling_factor or 1.0
+    if time_limit_s <= 0 or scale < 0:
         return None
     columns = [lp.NumVar(*limits(var.domain), "") for var in proto.variables]
     for ct in proto.constraints:
         add_constraint(lp, columns, ct)
-    objective = proto.objective
-    scale = objective.scaling_factor or 1.0
     lp.Minimize(linear_expression(columns, objective.vars, objective.coeffs))
     lp.SetTimeLimit(max(1, int(time_limit_s * 1000)))
     if (stopped is not None and stopped.is_set()) or lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
-    value = scale * (lp.Objective().Value() + objective.offset)
-    return Relaxation(math.ceil(value - EPSILON), [column.solution_value() for column in columns])
+    value = float(scale * (lp.Objective().Value() + objective.offset))
+    return math.ceil(value - EPSILON)
 
 
 class BackgroundRelaxation:
@@ -136,7 +128,7 @@ class BackgroundRelaxation:
     """
 
     def __init__(self, proto: Any, time_limit_s: float) -> None:
-        self.result: Relaxation | None = None
+        self.result: int | None = None
         self._lp = pywraplp.Solver.CreateSolver("GLOP")
         self._stopped = threading.Event()
         self._thread = threading.Thread(
@@ -153,8 +145,8 @@ class BackgroundRelaxation:
         """True once the relaxation is solved, or given up."""
         return not self._thread.is_alive()
 
-    def wait(self) -> Relaxation | None:
-        """The relaxation, once its thread has ended."""
+    def wait(self) -> int | None:
+        """The relaxation's bound, once its thread has ended."""
         self._thread.join()
         return self.result
 

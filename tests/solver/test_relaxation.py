@@ -16,20 +16,20 @@ from tests.solver.test_properties import brute_force, problems
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_days=3, max_people=2))
 def test_the_relaxation_never_exceeds_the_optimum(problem: Problem) -> None:
-    relaxation = solve_relaxation(build_model(problem).model.proto, 10.0)
+    bound = solve_relaxation(build_model(problem).model.proto, 10.0)
     optimum = brute_force(problem)
-    if relaxation is None:
+    if bound is None:
         assert optimum is None
     elif optimum is not None:
-        assert relaxation.bound <= optimum
+        assert bound <= optimum
 
 
 def test_a_linear_problem_is_bounded_exactly() -> None:
     # Three people for a demand of four each day: one missing person a day, whatever the roster.
     problem = make_problem(days=3, required=4, people=3, under=100)
-    relaxation = solve_relaxation(build_model(problem).model.proto, 10.0)
-    assert relaxation is not None
-    assert relaxation.bound == 300
+    bound = solve_relaxation(build_model(problem).model.proto, 10.0)
+    assert bound is not None
+    assert bound == 300
     assert solve_checked(problem, time_limit_s=5.0).objective == 300
 
 
@@ -39,29 +39,29 @@ def test_negated_literals_and_enforced_constraints_are_relaxed_soundly() -> None
     model.add_bool_or([a.negated(), b.negated()])  # not both
     model.add(a + b >= 2).only_enforce_if(switch)  # dropped: it holds only when switch is on
     model.minimize(10 * (1 - a) + 10 * (1 - b) - 5 * switch)
-    relaxation = solve_relaxation(model.proto, 10.0)
-    assert relaxation is not None
+    bound = solve_relaxation(model.proto, 10.0)
+    assert bound is not None
     # Integer optimum: one of a and b, switch off (the enforced constraint would fail): 10 - 0.
     # Relaxation: a = b = 1/2 and switch on: 10 - 5 = 5.
-    assert relaxation.bound == 5
+    assert bound == 5
 
 
 def test_the_relaxation_bounds_the_benchmark_far_above_cp_sat() -> None:
     problem = read_instance(CURTOIS_DIR / "Instance3.txt")
-    relaxation = solve_relaxation(build_model(problem).model.proto, 30.0)
-    assert relaxation is not None
-    assert 990 <= relaxation.bound <= 1001  # the optimum is 1001
+    bound = solve_relaxation(build_model(problem).model.proto, 30.0)
+    assert bound is not None
+    assert 990 <= bound <= 1001  # the optimum is 1001
 
 
 def test_the_search_reports_the_relaxation_bound() -> None:
     problem = read_instance(CURTOIS_DIR / "Instance4.txt")
-    relaxation = solve_relaxation(build_model(problem).model.proto, 30.0)
-    assert relaxation is not None
+    bound = solve_relaxation(build_model(problem).model.proto, 30.0)
+    assert bound is not None
     solution = solve(problem, time_limit_s=6.0, workers=2, seed=0)
     assert solution.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert solution.bound is not None and solution.objective is not None
-    assert relaxation.bound <= solution.bound <= solution.objective
-    assert f"linear relaxation: bound {relaxation.bound}" in solution.steps
+    assert bound <= solution.bound <= solution.objective
+    assert f"linear relaxation: bound {bound}" in solution.steps
 
 
 def test_a_relaxation_stopped_early_gives_nothing_and_ends() -> None:
@@ -70,3 +70,9 @@ def test_a_relaxation_stopped_early_gives_nothing_and_ends() -> None:
     relaxing.stop()
     assert relaxing.is_done()
     assert relaxing.result is None
+
+
+def test_a_maximisation_gets_no_lower_bound() -> None:
+    model = cp_model.CpModel()
+    model.maximize(model.new_bool_var("a"))
+    assert solve_relaxation(model.proto, 10.0) is None
