@@ -46,7 +46,7 @@ def test_negated_literals_and_enforced_constraints_are_relaxed_soundly() -> None
     assert bound == 5
 
 
-def test_the_relaxation_bounds_the_benchmark_far_above_cp_sat() -> None:
+def test_the_relaxation_bounds_a_benchmark_instance_tightly() -> None:
     problem = read_instance(CURTOIS_DIR / "Instance3.txt")
     bound = solve_relaxation(build_model(problem).model.proto, 30.0)
     assert bound is not None
