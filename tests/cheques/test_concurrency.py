@@ -186,6 +186,10 @@ def test_one_key_for_two_households_at_once_is_used_once(pg_app, first_ends):
             while not waiting and thread.is_alive() and time.monotonic() < deadline:
                 waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
                                                "current_database() AND wait_event_type = 'Lock'")).scalar_one()
+                # PostgreSQL keeps one snapshot of pg_stat_activity per transaction: without
+                # ending it, a poll made before the second redemption blocked would be repeated
+                # unchanged until the deadline.
+                watcher.commit()
                 time.sleep(0.05)
         assert waiting == 1, f"the second redemption did not wait for the first: {outcome}"
     finally:
