@@ -36,6 +36,9 @@ from solver.relaxation import BackgroundRelaxation
 #: Limits of one LNS sub-solve: small, so that many neighbourhoods get tried.
 SUB_WALL_S = 5.0
 SUB_WORK = 0.1
+#: Sub-problems are mostly fixed variables: one presolve pass and no symmetry detection
+#: solve them about 10-20 % faster (instance 12, 32 neighbourhoods), with the same gains.
+SUB_LIGHT = True
 #: The first, whole-model solve runs at least the floor (small problems are often proven
 #: optimal there) and at most the share of the time; in between it gives way to the LNS
 #: once it has not improved for the stall share of the time. The LNS improves faster
@@ -172,6 +175,9 @@ def run_solver(
     )
     params.interleave_search = left is not None and limit.workers > 1
     params.stop_after_first_solution = limit.is_first_only
+    if limit.is_light:
+        params.symmetry_level = 0
+        params.max_presolve_iterations = 1
     flag = SolutionFlag()
     started = time.monotonic()
     done = threading.Event()
@@ -208,6 +214,7 @@ class Limit:
     floor_s: float = 0.0
     stall_s: float = float("inf")
     is_first_only: bool = False
+    is_light: bool = False
 
 
 def is_bound_informative(objective: int, bound: int) -> bool:
@@ -383,7 +390,7 @@ def improve(
                 step += 1
                 kind = choice.choose(rng)
                 free = pick_neighbourhood(rng, shape, best, kind, choice.sizes[kind])
-                limit = Limit(SUB_WALL_S, SUB_WORK, 1, settings.seed + step)
+                limit = Limit(SUB_WALL_S, SUB_WORK, 1, settings.seed + step, is_light=SUB_LIGHT)
                 sub = fixed_model(model, cells, free, best)
                 batch.append((step, kind, pool.submit(run_solver, sub, settings, budget, limit)))
             improved = objective

@@ -54,8 +54,10 @@ def test_informative_bound_hands_the_end_to_the_whole_model(curtois_dir: Path) -
 
 
 def test_uninformative_bound_leaves_all_the_time_to_the_lns(curtois_dir: Path) -> None:
-    problem = read_instance(curtois_dir / "Instance2.txt")
-    solution = solve_checked(problem, time_limit_s=60.0, deterministic_time=0.3, workers=2)
+    # Instance 9's bounds stay far below any roster found with this work (its linear
+    # relaxation gives 39 against an optimum of 439), whatever path the LNS takes.
+    problem = read_instance(curtois_dir / "Instance9.txt")
+    solution = solve_checked(problem, time_limit_s=60.0, deterministic_time=1.0, workers=2)
     assert solution.bound is not None and solution.objective is not None
     assert solution.objective - solution.bound > 0.25 * solution.objective
     assert not any(step.startswith("whole model") for step in solution.steps)
