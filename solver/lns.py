@@ -36,9 +36,6 @@ from solver.relaxation import BackgroundRelaxation
 #: Limits of one LNS sub-solve: small, so that many neighbourhoods get tried.
 SUB_WALL_S = 5.0
 SUB_WORK = 0.1
-#: Sub-problems are mostly fixed variables: one presolve pass and no symmetry detection
-#: solve them about 10-20 % faster (instance 12, 32 neighbourhoods), with the same gains.
-SUB_LIGHT = True
 #: The first, whole-model solve runs at least the floor (small problems are often proven
 #: optimal there) and at most the share of the time; in between it gives way to the LNS
 #: once it has not improved for the stall share of the time. The LNS improves faster
@@ -214,6 +211,8 @@ class Limit:
     floor_s: float = 0.0
     stall_s: float = float("inf")
     is_first_only: bool = False
+    #: LNS sub-problems are mostly fixed variables: one presolve pass and no symmetry
+    #: detection solve them 10-20 % faster (instance 12), with the same gains.
     is_light: bool = False
 
 
@@ -390,7 +389,7 @@ def improve(
                 step += 1
                 kind = choice.choose(rng)
                 free = pick_neighbourhood(rng, shape, best, kind, choice.sizes[kind])
-                limit = Limit(SUB_WALL_S, SUB_WORK, 1, settings.seed + step, is_light=SUB_LIGHT)
+                limit = Limit(SUB_WALL_S, SUB_WORK, 1, settings.seed + step, is_light=True)
                 sub = fixed_model(model, cells, free, best)
                 batch.append((step, kind, pool.submit(run_solver, sub, settings, budget, limit)))
             improved = objective
