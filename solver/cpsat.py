@@ -63,7 +63,16 @@ def shape_of(problem: Problem, v: RosterVars) -> Shape:
         (d.day, d.required, d.under_weight, d.over_weight, staffing.get((d.day, d.shift), []))
         for d in problem.demands
     ]
-    return Shape(len(problem.caregivers), problem.horizon_days, occurrences)
+    lengths = {s.id: s.length_minutes for s in problem.shift_types}
+    worked: dict[int, list[tuple[int, int]]] = {}
+    for (c, _, shift), var in v.x.items():
+        worked.setdefault(c, []).append((var.index, lengths[shift]))
+    caps = {
+        c: (cap - min(minutes for _, minutes in shifts), shifts)
+        for c, shifts in worked.items()
+        if (cap := problem.caregivers[c].rules.max_minutes) is not None
+    }
+    return Shape(len(problem.caregivers), problem.horizon_days, occurrences, caps)
 
 
 def solve(

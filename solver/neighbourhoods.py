@@ -12,7 +12,7 @@ close it.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -26,12 +26,24 @@ class Shape:
 
     `occurrences` lists, per demanded occurrence, its day, its requirement, the weights
     of a missing and of a surplus person, and the (person, x-variable index) pairs that
-    could staff it.
+    could staff it. `caps` holds, for each person whose total minutes are capped, the
+    most minutes they may have worked and still take their shortest shift, with the
+    (x-variable index, minutes) pairs of their shifts.
     """
 
     people: int
     days: int
     occurrences: list[tuple[int, int, int, int, list[tuple[int, int]]]]
+    caps: dict[int, tuple[int, list[tuple[int, int]]]] = field(default_factory=dict)
+
+    def room(self, best: list[int]) -> set[int]:
+        """People who could take one more shift in `best` without passing their cap."""
+        full = {
+            c
+            for c, (most, worked) in self.caps.items()
+            if sum(minutes for index, minutes in worked if best[index]) > most
+        }
+        return set(range(self.people)) - full
 
 
 #: Neighbourhood kinds: `size` counts people for "people" and "block", days otherwise.
@@ -116,6 +128,21 @@ def window(rng: random.Random, days: int, width: int, centre: int | None) -> ran
     return range(start, start + width)
 
 
+def pick_movers(
+    rng: random.Random, shape: Shape, best: list[int], movers: list[int], count: int
+) -> set[int]:
+    """`count` of the movers, those with room for one more shift first.
+
+    A missing person is mostly found by someone below their cap taking one more shift;
+    the people at their cap can only pass one on, which needs somebody with room too.
+    """
+    room = shape.room(best)
+    spare = [c for c in movers if c in room]
+    chosen = set(rng.sample(spare, min(len(spare), count)))
+    rest = [c for c in movers if c not in chosen]
+    return chosen | set(rng.sample(rest, min(len(rest), count - len(chosen))))
+
+
 def pick_neighbourhood(
     rng: random.Random, shape: Shape, best: list[int], kind: str, size: int
 ) -> tuple[set[int], set[int]]:
@@ -142,8 +169,7 @@ def pick_neighbourhood(
         return everybody, {*first, *window(rng, shape.days, max(1, size - len(first)), other)}
     chosen: set[int] = set()
     if focus is not None:
-        movers = focus[1]
-        chosen = set(rng.sample(movers, min(len(movers), max(1, size // 2))))
+        chosen = pick_movers(rng, shape, best, focus[1], max(1, size // 2))
     others = sorted(everybody - chosen)
     chosen |= set(rng.sample(others, min(len(others), size - len(chosen))))
     if kind == "people":

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from solver import Status
 from solver.curtois import read_instance
-from solver.neighbourhoods import KINDS, Neighbourhoods, Shape, focus_occurrence, pick_neighbourhood
+from solver.neighbourhoods import (
+    KINDS,
+    Neighbourhoods,
+    Shape,
+    focus_occurrence,
+    pick_movers,
+    pick_neighbourhood,
+)
 from tests.solver.factories import solve_checked
 
 
@@ -87,6 +94,29 @@ def test_days_neighbourhood_contains_the_focused_day() -> None:
     ]
     # A window of 3 among 28 days holds a given day about one time in ten by chance.
     assert sum(17 in days for days in windows) > 60
+
+
+def test_movers_with_room_for_one_more_shift_come_first() -> None:
+    shape, best = grid(6, 7)
+    # People 0-3 work days 0-5 (6 shifts of 480 minutes) and may work 6: they are full.
+    caps = {c: (6 * 480 - 480, [(c * 7 + day, 480) for day in range(7)]) for c in range(6)}
+    shape = replace(shape, caps=caps)
+    for c in range(4):
+        for day in range(6):
+            best[c * 7 + day] = 1
+    assert shape.room(best) == {4, 5}
+    for seed in range(50):
+        rng = random.Random(seed)
+        assert pick_movers(rng, shape, best, list(range(6)), 2) == {4, 5}
+        three = pick_movers(rng, shape, best, list(range(6)), 3)
+        assert len(three) == 3 and {4, 5} < three
+        assert len(pick_movers(rng, shape, best, [0, 1, 4], 2) & {4}) == 1
+
+
+def test_without_caps_everybody_has_room() -> None:
+    shape, best = grid(3, 4)
+    best[:] = [1] * len(best)
+    assert shape.room(best) == {0, 1, 2}
 
 
 def test_sizes_grow_after_optimal_sub_solves_and_shrink_after_time_outs() -> None:
