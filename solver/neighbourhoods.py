@@ -4,7 +4,8 @@ Nurse-rostering rules bind along two axes: sequence rules (stretches, totals, we
 along one person's horizon, coverage across everybody on one day. No single cut serves
 both, so there are several kinds: a few people over the whole horizon, everybody over
 one or two windows of days, more people over half of it. Half of the time the cut is
-centred on a badly covered occurrence, so the sub-problem can actually repair it.
+centred on a badly covered occurrence, so the sub-problem can actually repair it; the
+people freed for a missing person are then first those with room for one more shift.
 `Neighbourhoods` learns which kind pays and how big each may be for the sub-solver to
 close it.
 """
@@ -135,6 +136,7 @@ def pick_movers(
 
     A missing person is mostly found by someone below their cap taking one more shift;
     the people at their cap can only pass one on, which needs somebody with room too.
+    (For a surplus the movers are the people on the shift, and the order matters little.)
     """
     room = shape.room(best)
     spare = [c for c in movers if c in room]
