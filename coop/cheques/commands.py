@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from coop.cheques.jobs import allocate_cheques, expire_cheques, post_pledges
 from coop.clock import local_today
+from coop.governance.jobs import run_governance
 
 
 def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -30,8 +31,15 @@ def cheques_group() -> None:
 @click.option("--month", callback=_month, help="YYYY-MM; the current month by default.")
 @click.option("--with-pledges", is_flag=True, help="Also post the month's pledges due.")
 def allocate_command(month: date | None, with_pledges: bool) -> None:
-    """Give every household its lot for the month (once: households already done are skipped)."""
+    """Give every household its lot for the month (once: households already done are skipped).
+
+    Decisions due today are applied first, as the scheduler's daily tick does: a lot is
+    made once, so one made by hand before a new quota took effect would keep the old one.
+    """
     database = current_app.extensions["coop.db"]
+    closed, applied = run_governance(current_app._get_current_object())  # type: ignore[attr-defined]
+    if closed or applied:
+        click.echo(f"Votes closed: {closed}; decisions applied: {applied}")
     period = month or local_today(current_app.extensions["coop.settings"].timezone).replace(day=1)
     if with_pledges:
         click.echo(f"Pledges due posted: {post_pledges(database, period=period)}")

@@ -24,7 +24,8 @@ def test_the_governance_job_is_registered(app):
     assert {"governance", "monthly_ledgers"} <= {job.id for job in scheduler.get_jobs()}
 
 
-def test_a_quota_effective_today_is_in_force_for_todays_allocation(app, db, coop: Coop):
+def pass_seven_cheques_from_today(db, coop: Coop) -> Proposal:
+    """A vote, closed yesterday with two yes, for a base quota of 7 cheques from today."""
     today = local_today("Europe/Brussels")
     proposal = service.propose(db, coop=coop.coop, author_id=coop.parents[0].id, roles={"parent"},
                                today=today - timedelta(days=10),
@@ -38,8 +39,26 @@ def test_a_quota_effective_today_is_in_force_for_todays_allocation(app, db, coop
                           voter_households={household.id}, choice="yes",
                           now=proposal.closes_at - timedelta(hours=1))
     db.commit()
+    return proposal
+
+
+def test_a_quota_effective_today_is_in_force_for_todays_allocation(app, db, coop: Coop):
+    proposal = pass_seven_cheques_from_today(db, coop)
     run_daily_ledgers(app)
     db.expire_all()
     assert db.get(Proposal, proposal.id).applied_at is not None
     lots = db.exec(select(ChequeLot).where(ChequeLot.coop_id == coop.coop.id)).all()
-    assert {(lot.period, lot.allocated) for lot in lots} == {(today.replace(day=1), 7)}
+    month = local_today("Europe/Brussels").replace(day=1)
+    assert {(lot.period, lot.allocated) for lot in lots} == {(month, 7)}
+
+
+def test_allocating_by_hand_applies_todays_decisions_first(app, db, coop: Coop):
+    proposal = pass_seven_cheques_from_today(db, coop)
+    result = app.test_cli_runner().invoke(args=["cheques", "allocate"])
+    assert result.exit_code == 0, result.output
+    assert "decisions applied: 1" in result.output
+    db.expire_all()
+    assert db.get(Proposal, proposal.id).applied_at is not None
+    lots = db.exec(select(ChequeLot).where(ChequeLot.coop_id == coop.coop.id)).all()
+    month = local_today("Europe/Brussels").replace(day=1)
+    assert {(lot.period, lot.allocated) for lot in lots} == {(month, 7)}
