@@ -42,14 +42,19 @@ def pass_seven_cheques_from_today(db, coop: Coop) -> Proposal:
     return proposal
 
 
-def test_a_quota_effective_today_is_in_force_for_todays_allocation(app, db, coop: Coop):
-    proposal = pass_seven_cheques_from_today(db, coop)
-    run_daily_ledgers(app)
+def assert_applied_and_allocated_at_seven(db, coop: Coop, proposal: Proposal) -> None:
+    """The decision is applied and this month's only lot holds the new quota."""
     db.expire_all()
     assert db.get(Proposal, proposal.id).applied_at is not None
     lots = db.exec(select(ChequeLot).where(ChequeLot.coop_id == coop.coop.id)).all()
     month = local_today("Europe/Brussels").replace(day=1)
     assert {(lot.period, lot.allocated) for lot in lots} == {(month, 7)}
+
+
+def test_a_quota_effective_today_is_in_force_for_todays_allocation(app, db, coop: Coop):
+    proposal = pass_seven_cheques_from_today(db, coop)
+    run_daily_ledgers(app)
+    assert_applied_and_allocated_at_seven(db, coop, proposal)
 
 
 def test_allocating_by_hand_applies_todays_decisions_first(app, db, coop: Coop):
@@ -57,8 +62,4 @@ def test_allocating_by_hand_applies_todays_decisions_first(app, db, coop: Coop):
     result = app.test_cli_runner().invoke(args=["cheques", "allocate"])
     assert result.exit_code == 0, result.output
     assert "decisions applied: 1" in result.output
-    db.expire_all()
-    assert db.get(Proposal, proposal.id).applied_at is not None
-    lots = db.exec(select(ChequeLot).where(ChequeLot.coop_id == coop.coop.id)).all()
-    month = local_today("Europe/Brussels").replace(day=1)
-    assert {(lot.period, lot.allocated) for lot in lots} == {(month, 7)}
+    assert_applied_and_allocated_at_seven(db, coop, proposal)
