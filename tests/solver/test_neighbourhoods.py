@@ -98,7 +98,7 @@ def test_days_neighbourhood_contains_the_focused_day() -> None:
 
 def test_movers_with_room_for_one_more_shift_come_first() -> None:
     shape, best = grid(6, 7)
-    # People 0-3 work days 0-5 (6 shifts of 480 minutes) and may work 6: they are full.
+    # Everybody's cap is 6 shifts of 480 minutes; people 0-3 already work 6 (days 0-5): full.
     caps = {c: (6 * 480 - 480, [(c * 7 + day, 480) for day in range(7)]) for c in range(6)}
     shape = replace(shape, caps=caps)
     for c in range(4):
