@@ -23,7 +23,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from datetime import UTC, datetime, timedelta
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -32,6 +31,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from throwaway import throwaway_database  # noqa: E402
 
 from coop import create_app  # noqa: E402
 from coop.schema import upgrade  # noqa: E402
@@ -151,10 +152,12 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
-    name = f"coop_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{args.server.removeprefix('postgresql://').rsplit('/', 1)[0]}/{name}"
+    with throwaway_database(args.server) as (_, url):
+        measure(url, args.seconds)
+
+
+def measure(url: str, seconds: float) -> None:
+    """Seed the database at ``url``, start gunicorn on it and print every figure."""
     server = None
     try:
         upgrade(url)
@@ -198,7 +201,7 @@ def main() -> None:
                 time.sleep(0.2)
         clients = [Client(base, p.email) for p in people]
         first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        print(f"gunicorn -w {WORKERS}, PostgreSQL, {args.seconds:.0f} s per run")
+        print(f"gunicorn -w {WORKERS}, PostgreSQL, {seconds:.0f} s per run")
         http_rates = {}
         for n, offset in ((1, 0), (8, 700), (32, 1400)):  # disjoint hours: no child is booked twice
             ok, latencies, failures = http_round(
@@ -207,17 +210,17 @@ def main() -> None:
                 f"/api/v1/coops/{coop.slug}/bookings",
                 site.id,
                 first,
-                args.seconds,
+                seconds,
                 offset,
             )
             q = statistics.quantiles(latencies, n=20)
-            http_rates[n] = ok / args.seconds
+            http_rates[n] = ok / seconds
             print(
                 f"HTTP  {n:2d} clients: {http_rates[n]:7.1f} bookings/s  p50 {q[9] * 1000:6.1f} ms  "
                 f"p95 {q[18] * 1000:6.1f} ms  refused {failures}"
             )
         for n in (1, 8):
-            rate = bare_rate(url, site.id, children, n, args.seconds)
+            rate = bare_rate(url, site.id, children, n, seconds)
             print(
                 f"bare  {n:2d} connections: {rate:7.1f} transactions/s  "
                 f"(web stack overhead x{rate / max(http_rates[n], 0.1):.1f})"
@@ -226,8 +229,6 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=20)
-        with psycopg.connect(args.server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask import url_for  # noqa: E402
 from sqlmodel import col, select, update  # noqa: E402
+from throwaway import throwaway_database  # noqa: E402
 
 from coop import create_app  # noqa: E402
 from coop.auth.models import Person  # noqa: E402
@@ -322,10 +323,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     args = parser.parse_args()
 
-    name = f"coop_load_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{args.server.removeprefix('postgresql://').rsplit('/', 1)[0]}/{name}"
+    with throwaway_database(args.server, prefix="coop_load") as (name, url):
+        measure(args, name, url)
+
+
+def measure(args: argparse.Namespace, name: str, url: str) -> None:
+    """Load the demo into the database ``name`` at ``url``, start gunicorn and report each level."""
     secret = secrets.token_urlsafe(48)
     server = None
     try:
@@ -362,8 +365,6 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        with psycopg.connect(args.server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

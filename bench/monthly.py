@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import time
-import uuid
 from datetime import date
 
-import psycopg
 from sqlalchemy import insert, text
+from throwaway import throwaway_database
 
 from coop import create_app
 from coop.cheques.allocation import add_months
@@ -73,11 +72,12 @@ def _seed(database, households: int) -> int:  # type: ignore[no-untyped-def]
 
 
 def run(server: str, households: int, pdfs: int) -> None:
-    admin = server.replace("postgresql+psycopg://", "postgresql://")
-    name = f"coop_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = "postgresql+psycopg://" + admin.rsplit("/", 1)[0].removeprefix("postgresql://") + f"/{name}"
+    with throwaway_database(server) as (_, url):
+        measure(url, households, pdfs)
+
+
+def measure(url: str, households: int, pdfs: int) -> None:
+    """Seed ``households`` in the database at ``url`` and print every figure."""
     app = create_app({"database_url": url, "run_scheduler": False})
     database = app.extensions["coop.db"]
     try:
@@ -116,8 +116,6 @@ def run(server: str, households: int, pdfs: int) -> None:
             )
     finally:
         database.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
