@@ -9,6 +9,11 @@ from sqlmodel import Field, SQLModel
 
 from coop.clock import UTCDateTime, utcnow
 
+#: The longest stay any cooperative may allow: its rules' ``max_minutes`` is capped here (a
+#: check constraint) and every booking is checked against those rules, so no active stay
+#: is longer. The occupancy query relies on it to look back no further than one such stay.
+MAX_STAY_MINUTES = 3 * 24 * 60
+
 
 class Booking(SQLModel, table=True):
     """A child expected at a site. Cancelled bookings stay (with ``cancelled_at``) so the
@@ -46,7 +51,7 @@ class BookingRules(SQLModel, table=True):
 
     __tablename__ = "booking_rules"
     __table_args__ = (
-        CheckConstraint("max_minutes BETWEEN 30 AND 4320", name="ck_booking_rules_max_minutes"),
+        CheckConstraint(f"max_minutes BETWEEN 30 AND {MAX_STAY_MINUTES}", name="ck_booking_rules_max_minutes"),
         CheckConstraint("max_days_ahead BETWEEN 1 AND 366", name="ck_booking_rules_days_ahead"),
         CheckConstraint("min_notice_minutes BETWEEN 0 AND 10080", name="ck_booking_rules_notice"),
         CheckConstraint("deadline_weekday BETWEEN 0 AND 6", name="ck_booking_rules_deadline_day"),

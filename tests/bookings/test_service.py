@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from coop.bookings import errors, service
 from coop.bookings.alternatives import propose
-from coop.bookings.models import Booking
+from coop.bookings.models import MAX_STAY_MINUTES, Booking
 from coop.bookings.rules import RulesInput, save_rules
 from coop.bookings.times import local
 from coop.cooperatives.service import save_site
@@ -68,6 +68,28 @@ def test_a_child_is_never_booked_twice_even_at_another_site(db, make, world):
     elsewhere = make.site(world.coop, capacity=5, beds=2)
     book(db, world, at(TUESDAY, "08:00"), at(TUESDAY, "12:00"))
     refused(db, world, "child_already_booked", at(TUESDAY, "11:00"), at(TUESDAY, "13:00"), site=elsewhere)
+
+
+def test_the_longest_stay_allowed_counts_until_its_last_minute(db, make, world):
+    # Occupancy looks back only as far as the longest stay allowed: one that long, booked
+    # three days ago, still holds the bed and the child in its last minute, and no longer after.
+    longest = MAX_STAY_MINUTES // 60
+    save_rules(db, coop_id=world.coop.id, data=RulesInput(max_hours=longest, max_days_ahead=90, min_notice_minutes=0,
+                                                           deadline_weekday=3, deadline_minute=18 * 60))
+    db.commit()
+    start = at(TUESDAY, "08:00")
+    end = start + timedelta(hours=longest)
+    assert book(db, world, start, end).is_overnight
+    last_minute = end - timedelta(minutes=1)
+    refused(db, world, "child_already_booked", last_minute, end + timedelta(hours=1))
+    other = make.child(world.household)
+    refused(db, world, "no_bed", last_minute - timedelta(hours=10), last_minute, child=other)
+    assert book(db, world, end, end + timedelta(hours=1)).id
+    assert book(db, world, end, end + timedelta(hours=24), child=other).is_overnight
+    with pytest.raises(ValidationFailed):
+        save_rules(db, coop_id=world.coop.id, data=RulesInput(max_hours=longest + 1, max_days_ahead=90,
+                                                               min_notice_minutes=0, deadline_weekday=3,
+                                                               deadline_minute=18 * 60))
 
 
 def test_opening_hours_are_respected(db, make, world):
