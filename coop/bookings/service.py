@@ -56,7 +56,9 @@ _LOCK_STAY = (select(Child, Site, BookingRules).select_from(Child)
               .with_for_update(key_share=True, of=[Child, Site]).execution_options(populate_existing=True))
 _ACTIVE = (col(Booking.cancelled_at).is_(None), col(Booking.start_at) < bindparam("end_at"),
            col(Booking.start_at) > bindparam("earliest"), col(Booking.end_at) > bindparam("start_at"))
-_LONGEST_STAY = timedelta(minutes=MAX_STAY_MINUTES)
+# Rules compare whole minutes (`minutes_between` rounds down), so a stay allowed at the cap
+# may run up to a minute past it: the look-back takes that minute too.
+_LONGEST_STAY = timedelta(minutes=MAX_STAY_MINUTES + 1)
 _STAY = select(Booking.site_id, Booking.child_id, Booking.start_at, Booking.end_at, Booking.is_overnight)
 _AT_SITE = _STAY.where(col(Booking.site_id) == bindparam("site_id"), *_ACTIVE)
 _AT_SITE_OR_OF_CHILD = _STAY.where(or_(col(Booking.site_id) == bindparam("site_id"),

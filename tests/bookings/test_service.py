@@ -70,13 +70,19 @@ def test_a_child_is_never_booked_twice_even_at_another_site(db, make, world):
     refused(db, world, "child_already_booked", at(TUESDAY, "11:00"), at(TUESDAY, "13:00"), site=elsewhere)
 
 
-def test_the_longest_stay_allowed_counts_until_its_last_minute(db, make, world):
-    # Occupancy looks back only as far as the longest stay allowed: one that long, booked
-    # three days ago, still holds the bed and the child in its last minute, and no longer after.
+def allow_longest_stays(db, world) -> int:
+    """Set the cooperative's longest booking to the cap; returns it in hours."""
     longest = MAX_STAY_MINUTES // 60
     save_rules(db, coop_id=world.coop.id, data=RulesInput(max_hours=longest, max_days_ahead=90, min_notice_minutes=0,
                                                            deadline_weekday=3, deadline_minute=18 * 60))
     db.commit()
+    return longest
+
+
+def test_the_longest_stay_allowed_counts_until_its_last_minute(db, make, world):
+    # Occupancy looks back only as far as the longest stay allowed: one that long, booked
+    # three days ago, still holds the bed and the child in its last minute, and no longer after.
+    longest = allow_longest_stays(db, world)
     start = at(TUESDAY, "08:00")
     end = start + timedelta(hours=longest)
     assert book(db, world, start, end).is_overnight
@@ -90,6 +96,14 @@ def test_the_longest_stay_allowed_counts_until_its_last_minute(db, make, world):
         save_rules(db, coop_id=world.coop.id, data=RulesInput(max_hours=longest + 1, max_days_ahead=90,
                                                                min_notice_minutes=0, deadline_weekday=3,
                                                                deadline_minute=18 * 60))
+
+
+def test_a_stay_seconds_past_the_cap_counts_until_its_end(db, world):
+    # Rules compare whole minutes, so 72 h and 30 s passes as 72 h; its last seconds still count.
+    longest = allow_longest_stays(db, world)
+    end = at(TUESDAY, "08:00") + timedelta(hours=longest, seconds=30)
+    book(db, world, end - timedelta(hours=longest, seconds=30), end)
+    refused(db, world, "child_already_booked", end - timedelta(seconds=10), end + timedelta(hours=1))
 
 
 def test_opening_hours_are_respected(db, make, world):
