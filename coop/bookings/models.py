@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
@@ -11,8 +11,13 @@ from coop.clock import UTCDateTime, utcnow
 
 #: The longest stay any cooperative may allow: its rules' ``max_minutes`` is capped here (a
 #: check constraint) and every booking is checked against those rules, so no active stay
-#: is longer. The occupancy query relies on it to look back no further than one such stay.
+#: is longer.
 MAX_STAY_MINUTES = 3 * 24 * 60
+#: How long before an instant a stay present at it may have started, so that reads of the
+#: stays overlapping a time look back no further (and not over a site's whole history).
+#: The rules compare whole minutes (`minutes_between` rounds down), so a stay allowed at the
+#: cap may run up to a minute past it: the look-back takes that minute too.
+LONGEST_STAY = timedelta(minutes=MAX_STAY_MINUTES + 1)
 
 
 class Booking(SQLModel, table=True):

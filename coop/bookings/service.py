@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from coop.bookings.capacity import Occupancy, SiteLimits, check_stay
 from coop.bookings.errors import EndBeforeStart, SeriesRefused
-from coop.bookings.models import MAX_STAY_MINUTES, Booking, BookingRules
+from coop.bookings.models import LONGEST_STAY, Booking, BookingRules
 from coop.bookings.rules import is_late
 from coop.bookings.times import local, to_utc
 from coop.cooperatives.models import Site
@@ -56,9 +56,6 @@ _LOCK_STAY = (select(Child, Site, BookingRules).select_from(Child)
               .with_for_update(key_share=True, of=[Child, Site]).execution_options(populate_existing=True))
 _ACTIVE = (col(Booking.cancelled_at).is_(None), col(Booking.start_at) < bindparam("end_at"),
            col(Booking.start_at) > bindparam("earliest"), col(Booking.end_at) > bindparam("start_at"))
-# Rules compare whole minutes (`minutes_between` rounds down), so a stay allowed at the cap
-# may run up to a minute past it: the look-back takes that minute too.
-_LONGEST_STAY = timedelta(minutes=MAX_STAY_MINUTES + 1)
 _STAY = select(Booking.site_id, Booking.child_id, Booking.start_at, Booking.end_at, Booking.is_overnight)
 _AT_SITE = _STAY.where(col(Booking.site_id) == bindparam("site_id"), *_ACTIVE)
 _AT_SITE_OR_OF_CHILD = _STAY.where(or_(col(Booking.site_id) == bindparam("site_id"),
@@ -95,14 +92,14 @@ def load_occupancy(session: Session, *, site_id: int, child_id: int | None, star
                    end_at: datetime) -> Occupancy:
     """The active stays overlapping ``[start_at, end_at)`` at the site and of the child, in one query.
 
-    No stay is longer than `MAX_STAY_MINUTES`, so only those starting less than that before
-    ``start_at`` can overlap: with that lower bound the query reads a slice of the
-    ``(site_id, start_at)`` and ``(child_id, start_at)`` indexes instead of every past stay,
-    and its cost no longer grows with the site's history.
+    Only stays starting less than `LONGEST_STAY` before ``start_at`` can overlap: with that
+    lower bound the query reads a slice of the ``(site_id, start_at)`` and
+    ``(child_id, start_at)`` indexes instead of every past stay, and its cost no longer grows
+    with the site's history.
     """
     occupancy = Occupancy()
     stmt = _AT_SITE
-    params = {"site_id": site_id, "start_at": start_at, "end_at": end_at, "earliest": start_at - _LONGEST_STAY}
+    params = {"site_id": site_id, "start_at": start_at, "end_at": end_at, "earliest": start_at - LONGEST_STAY}
     if child_id is not None:
         stmt, params = _AT_SITE_OR_OF_CHILD, {**params, "child_id": child_id}
     for at_site, of_child, begin, finish, overnight in session.exec(stmt, params=params).all():

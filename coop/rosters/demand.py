@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from coop.bookings.models import Booking
+from coop.bookings.models import LONGEST_STAY, Booking
 from coop.cooperatives.models import Cooperative, Site
 from coop.cooperatives.service import list_sites
 from coop.members.models import Child
@@ -175,7 +175,8 @@ def _stays(session: Session, *, coop_id: int, site_id: int, start_at: datetime, 
     rows = session.exec(
         select(Booking, Child).join(Child, col(Child.id) == col(Booking.child_id))
         .where(Booking.coop_id == coop_id, Booking.site_id == site_id, col(Booking.cancelled_at).is_(None),
-               Child.coop_id == coop_id, Booking.start_at < end_at, Booking.end_at > start_at)
+               Child.coop_id == coop_id, Booking.start_at < end_at, Booking.start_at > start_at - LONGEST_STAY,
+               Booking.end_at > start_at)
         .order_by(col(Booking.start_at))
     ).all()
     return [Stay(start_at=b.start_at, end_at=b.end_at, child=c) for b, c in rows]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coop.bookings.models import Booking
+from coop.bookings.models import MAX_STAY_MINUTES, Booking
 from coop.members.models import Child
 from coop.rosters.demand import (
     Stay,
@@ -83,6 +83,19 @@ def test_mixed_ages_need_the_rounded_sum_of_shares_at_the_busiest_hour(db, make)
     assert early.qualified == {"first_aid": 1, "infant_care": 1}
     assert early.derivation["qualifications"] == {"first_aid": "children_present", "infant_care": "infant_present"}
     assert early.min_professionals == 0 and not early.is_night
+
+
+def test_the_longest_stay_from_the_week_before_still_counts_on_monday(db, make):
+    coop = make.coop()
+    site = make.site(coop)
+    [child] = children(make, coop, SCHOOL, 1)
+    monday_eight = local(W49, 8)
+    book(db, child, site, monday_eight - timedelta(minutes=MAX_STAY_MINUTES), monday_eight)
+
+    early = find(week_demand(db, coop=coop, week_start=W49), site, "early", W49)
+
+    assert early.required == 1
+    assert early.derivation["children_in_shift"] == 1
 
 
 def test_one_baby_needs_one_caregiver_with_infant_care(db, make):
