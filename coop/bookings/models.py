@@ -12,7 +12,8 @@ from coop.clock import UTCDateTime, utcnow
 #: The longest stay any cooperative may allow: its rules' ``max_minutes`` is capped here (a
 #: check constraint) and every booking is checked against those rules, so no active stay
 #: is longer.
-MAX_STAY_MINUTES = 3 * 24 * 60
+MAX_STAY_HOURS = 72
+MAX_STAY_MINUTES = MAX_STAY_HOURS * 60
 #: How long before an instant a stay present at it may have started, so that reads of the
 #: stays overlapping a time look back no further (and not over a site's whole history).
 #: The rules compare whole minutes (`minutes_between` rounds down), so a stay allowed at the

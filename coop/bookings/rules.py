@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from coop.bookings import errors
-from coop.bookings.models import MAX_STAY_MINUTES, BookingRules
+from coop.bookings.models import MAX_STAY_HOURS, BookingRules
 from coop.bookings.times import local, minutes_between, week_start
 from coop.errors import ValidationFailed
 
@@ -34,7 +34,7 @@ class RulesInput:
 def save_rules(session: Session, *, coop_id: int, data: RulesInput) -> BookingRules:
     """Change the cooperative's booking rules (coordinators)."""
     checks = {
-        "max_hours": (1, MAX_STAY_MINUTES // 60, data.max_hours), "max_days_ahead": (1, 366, data.max_days_ahead),
+        "max_hours": (1, MAX_STAY_HOURS, data.max_hours), "max_days_ahead": (1, 366, data.max_days_ahead),
         "min_notice_minutes": (0, 10080, data.min_notice_minutes), "deadline_weekday": (0, 6, data.deadline_weekday),
         "deadline_minute": (0, 1439, data.deadline_minute),
     }

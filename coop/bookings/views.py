@@ -16,6 +16,7 @@ from coop.bookings import feed, occupancy, service
 from coop.bookings.alternatives import propose
 from coop.bookings.errors import SeriesRefused, SlotUnavailable
 from coop.bookings.forms import PAGE_FIELDS, parse_page, parse_rules
+from coop.bookings.models import MAX_STAY_HOURS
 from coop.bookings.rules import deadline_for, get_rules, save_rules
 from coop.bookings.times import is_sane, local, to_utc, week_start
 from coop.clock import local_today, utcnow
@@ -202,8 +203,9 @@ def rules(slug: str):
         except DomainError as exc:
             session.rollback()
             return render_template("bookings/rules.html", values=values, errors=exc.fields,
-                                   weekday_options=WEEKDAY_OPTIONS), exc.status
-    return render_template("bookings/rules.html", values=values, errors={}, weekday_options=WEEKDAY_OPTIONS)
+                                   weekday_options=WEEKDAY_OPTIONS, longest_hours=MAX_STAY_HOURS), exc.status
+    return render_template("bookings/rules.html", values=values, errors={}, weekday_options=WEEKDAY_OPTIONS,
+                           longest_hours=MAX_STAY_HOURS)
 
 
 @bp.route("/feed", methods=["POST"])

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from coop.bookings import errors, service
 from coop.bookings.alternatives import propose
-from coop.bookings.models import MAX_STAY_MINUTES, Booking
+from coop.bookings.models import MAX_STAY_HOURS, Booking
 from coop.bookings.rules import RulesInput, save_rules
 from coop.bookings.times import local
 from coop.cooperatives.service import save_site
@@ -72,7 +72,7 @@ def test_a_child_is_never_booked_twice_even_at_another_site(db, make, world):
 
 def allow_longest_stays(db, world) -> int:
     """Set the cooperative's longest booking to the cap; returns it in hours."""
-    longest = MAX_STAY_MINUTES // 60
+    longest = MAX_STAY_HOURS
     save_rules(db, coop_id=world.coop.id, data=RulesInput(max_hours=longest, max_days_ahead=90, min_notice_minutes=0,
                                                            deadline_weekday=3, deadline_minute=18 * 60))
     db.commit()

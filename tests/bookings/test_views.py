@@ -134,11 +134,12 @@ def test_pages_follow_the_language(login_as, world):
 
 def test_a_coordinator_sets_the_booking_rules(login_as, world, db):
     client = english(login_as(world.coordinator))
-    assert "Booking rules" in client.get(f"/c/{world.coop.slug}/bookings/rules").text
+    page = client.get(f"/c/{world.coop.slug}/bookings/rules").text
+    assert "Booking rules" in page and 'max="72"' in page
     bad = client.post(f"/c/{world.coop.slug}/bookings/rules", data={
         "max_hours": "0", "max_days_ahead": "30", "min_notice_minutes": "120", "deadline_weekday": "4",
         "deadline_time": "12:00"})
-    assert bad.status_code == 422 and 'value="120"' in bad.text
+    assert bad.status_code == 422 and 'value="120"' in bad.text and 'max="72"' in bad.text
     good = client.post(f"/c/{world.coop.slug}/bookings/rules", data={
         "max_hours": "16", "max_days_ahead": "30", "min_notice_minutes": "120", "deadline_weekday": "4",
         "deadline_time": "12:00"})
