@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from throwaway import throwaway_database  # noqa: E402
 
 from coop import create_app  # noqa: E402
+from coop.bookings.models import LONGEST_STAY  # noqa: E402
 from coop.schema import upgrade  # noqa: E402
 from tests.conftest import PASSWORD, Factory, make_settings  # noqa: E402
 
@@ -126,8 +127,8 @@ def bare_rate(url: str, site_id: int, child_ids: list[int], connections: int, se
                     conn.execute("SELECT capacity FROM site WHERE id = %s FOR NO KEY UPDATE", (site_id,))
                     conn.execute(
                         "SELECT count(*) FROM booking WHERE site_id = %s AND cancelled_at IS NULL "
-                        "AND start_at < %s AND end_at > %s",
-                        (site_id, end, start),
+                        "AND start_at < %s AND start_at > %s AND end_at > %s",
+                        (site_id, end, start - LONGEST_STAY, start),
                     ).fetchone()
                     conn.execute(
                         "INSERT INTO booking (coop_id, site_id, child_id, household_id, start_at, end_at, "
